@@ -1,0 +1,71 @@
+# Makefile — PGXS build of the tributary extension, and the entry points that drive
+# everything else (the loader and tests are built with CMake from here).
+#
+#   make            build the extension (tributary.so) and the loader
+#   make install    install both (needs root: PostgreSQL's extension directory)
+#   make test       install missing packages, build, install, start throwaway servers,
+#                   run every suite, stop the servers
+#   make demo       a sample migration end to end on throwaway servers
+#   make bench      side-by-side benchmarks against the anchors (not part of test)
+#   make installcheck  pg_regress against a running server (PGHOST/PGPORT)
+
+EXTENSION = tributary
+MODULE_big = tributary
+DATA = $(wildcard fdw/sql/tributary--*.sql)
+
+PG_SOURCES = $(wildcard fdw/pg/*.cpp)
+DRIVER_SOURCES = $(wildcard fdw/remote/*.cpp) $(wildcard fdw/mysql/*.cpp) $(wildcard fdw/tds/*.cpp)
+OBJS = $(PG_SOURCES:.cpp=.o) $(DRIVER_SOURCES:.cpp=.o)
+
+# pg_regress: the suite in sql/ + expected/, in this order.
+REGRESS = boundary
+REGRESS_OPTS = --inputdir=. --load-extension=tributary
+
+PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
+override with_llvm = no
+
+PG_CPPFLAGS = -I$(CURDIR) $(shell pkg-config --cflags libmariadb)
+PG_CXXFLAGS = -std=c++17 -fPIC -Wall -Wextra -Werror -Wno-missing-field-initializers \
+	-Wno-unused-parameter -Wno-cast-function-type -Wno-register
+SHLIB_LINK = -lstdc++ -lmariadb -lsybdb -lpthread
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+BUILD_DIR ?= build
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+.PHONY: deps loader install-loader test demo bench check-regress-list
+all: loader
+install: install-loader
+
+deps:
+	@scripts/install_deps.sh
+
+loader:
+	cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(BUILD_DIR) -j$$(nproc)
+
+install-loader: loader
+	cmake --install $(BUILD_DIR) --prefix /usr/local >/dev/null
+
+# Every sql/*.sql file must be listed in REGRESS.
+check-regress-list:
+	@for f in sql/*.sql; do t=$$(basename $$f .sql); \
+		case " $(REGRESS) " in *" $$t "*) ;; *) echo "sql/$$t.sql is not listed in REGRESS" >&2; exit 1;; esac; done
+
+test: deps
+	$(MAKE) all
+	$(MAKE) install
+	test/run_all.sh
+
+demo: deps
+	$(MAKE) all
+	$(MAKE) install
+	demo/run_demo.sh
+
+bench: deps
+	scripts/install_deps.sh --bench
+	$(MAKE) all
+	$(MAKE) install
+	bench/run_bench.sh

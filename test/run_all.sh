@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# run_all.sh — every test suite against throwaway servers, with a per-suite summary.
+# Called by `make test` after the build and install. Starts the servers itself
+# (test/harness/with_servers.sh) unless they are already in the environment.
+#
+# Suites: pg_regress (sql/, expected/), GoogleTest via ctest (unit and live driver
+# tests), pgTAP via pg_prove (test/pgtap/), loader integration scenarios via prove
+# (test/integration/*.sh, TAP). Exit status: 0 only if every suite passed.
+set -u
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+if [ -z "${TRIBUTARY_RUN_DIR:-}" ]; then
+	exec test/harness/with_servers.sh "$0" "$@"
+fi
+
+summary=()
+total_pass=0
+total_fail=0
+record() { # suite passed failed
+	summary+=("$(printf '%-14s %5d passed, %d failed' "$1" "$2" "$3")")
+	total_pass=$((total_pass + $2))
+	total_fail=$((total_fail + $3))
+}
+section() { printf '\n===== %s =====\n' "$1"; }
+
+# pg_regress against the harness cluster (PGHOST/PGPORT point at it).
+section "pg_regress"
+make -s check-regress-list || record "pg_regress" 0 1
+# The harness's cluster runs as the postgres user, which writes its own output files.
+make -s installcheck PGUSER=postgres >"$TRIBUTARY_RUN_DIR/regress.out" 2>&1
+rc=$?
+cat "$TRIBUTARY_RUN_DIR/regress.out"
+[ $rc -ne 0 ] && [ -f regression.diffs ] && cat regression.diffs
+n_ok=$(grep -cE '\.\.\. ok|^ok [0-9]+' "$TRIBUTARY_RUN_DIR/regress.out" || true)
+n_bad=$(grep -cE '\.\.\. FAILED|^not ok [0-9]+' "$TRIBUTARY_RUN_DIR/regress.out" || true)
+[ $rc -ne 0 ] && [ "$n_bad" -eq 0 ] && n_bad=1
+record "pg_regress" "$n_ok" "$n_bad"
+
+# The server log must not show leaks or crashes (C/C++ boundary, resource owners).
+section "server log"
+if grep -nE 'leaked|resource was not closed|reference leak|was terminated by signal|PANIC|TRAP:' \
+	"$TRIBUTARY_RUN_DIR/pg/pg.log"; then
+	record "server log" 0 1
+else
+	echo "no leak, crash or resource-owner warning in the PostgreSQL log"
+	record "server log" 1 0
+fi
+
+# GoogleTest (unit + live driver tests) through ctest.
+section "ctest (GoogleTest)"
+ctest --test-dir build --output-on-failure >"$TRIBUTARY_RUN_DIR/ctest.out" 2>&1
+rc=$?
+cat "$TRIBUTARY_RUN_DIR/ctest.out"
+n_ok=$(grep -cE 'Test +#[0-9]+: .* Passed' "$TRIBUTARY_RUN_DIR/ctest.out" || true)
+n_bad=$(grep -cE 'Test +#[0-9]+: .*(Failed|Exception|Timeout|Not Run)' "$TRIBUTARY_RUN_DIR/ctest.out" || true)
+[ $rc -ne 0 ] && [ "$n_bad" -eq 0 ] && n_bad=1
+record "ctest" "$n_ok" "$n_bad"
+
+# pgTAP: each file one transaction, rolled back.
+section "pgTAP (pg_prove)"
+psql -qAtX -v ON_ERROR_STOP=1 -c "CREATE EXTENSION IF NOT EXISTS pgtap" \
+	-c "CREATE EXTENSION IF NOT EXISTS tributary" >/dev/null
+pg_prove --ext .sql -r test/pgtap >"$TRIBUTARY_RUN_DIR/pgtap.out" 2>&1
+rc=$?
+cat "$TRIBUTARY_RUN_DIR/pgtap.out"
+tests=$(sed -nE 's/^Files=[0-9]+, Tests=([0-9]+),.*/\1/p' "$TRIBUTARY_RUN_DIR/pgtap.out")
+bad=$(grep -E '^Failed [0-9]+/[0-9]+ subtests' "$TRIBUTARY_RUN_DIR/pgtap.out" | sed -nE 's/^Failed ([0-9]+)\/.*/\1/p' | awk '{s+=$1} END {print s+0}')
+[ $rc -ne 0 ] && [ "$bad" -eq 0 ] && bad=1
+record "pgTAP" "$((${tests:-0} - bad))" "$bad"
+
+# Loader integration scenarios: TAP-producing scripts, through prove.
+section "integration (prove)"
+export TRIBUTARY_BIN=$root/build/tributary
+prove -e bash test/integration/*.sh >"$TRIBUTARY_RUN_DIR/integration.out" 2>&1
+rc=$?
+cat "$TRIBUTARY_RUN_DIR/integration.out"
+tests=$(sed -nE 's/^Files=[0-9]+, Tests=([0-9]+),.*/\1/p' "$TRIBUTARY_RUN_DIR/integration.out")
+bad=$(grep -E '^Failed [0-9]+/[0-9]+ subtests' "$TRIBUTARY_RUN_DIR/integration.out" | sed -nE 's/^Failed ([0-9]+)\/.*/\1/p' | awk '{s+=$1} END {print s+0}')
+[ $rc -ne 0 ] && [ "$bad" -eq 0 ] && bad=1
+record "integration" "$((${tests:-0} - bad))" "$bad"
+
+section "summary"
+for line in "${summary[@]}"; do echo "$line"; done
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]

@@ -49,7 +49,7 @@ cmd_check(const Globals &g)
 {
 	auto conn = connect(g.connect);
 	pqxx::nontransaction tx(*conn);
-	auto row = tx.exec1("SELECT current_setting('server_version'), "
+	auto row = tx.exec1("SELECT split_part(current_setting('server_version'), ' ', 1), "
 						"(SELECT extversion FROM pg_extension WHERE extname = 'tributary'), "
 						"current_database()");
 	std::string server = row[0].as<std::string>();

@@ -59,7 +59,7 @@ record "ctest" "$n_ok" "$n_bad"
 
 # pgTAP: each file one transaction, rolled back.
 section "pgTAP (pg_prove)"
-psql -qAtX -v ON_ERROR_STOP=1 -c "CREATE EXTENSION IF NOT EXISTS pgtap" \
+PGOPTIONS="-c client_min_messages=warning" psql -qAtX -v ON_ERROR_STOP=1 -c "CREATE EXTENSION IF NOT EXISTS pgtap" \
 	-c "CREATE EXTENSION IF NOT EXISTS tributary" >/dev/null
 pg_prove --ext .sql -r test/pgtap >"$TRIBUTARY_RUN_DIR/pgtap.out" 2>&1
 rc=$?
@@ -72,7 +72,7 @@ record "pgTAP" "$((${tests:-0} - bad))" "$bad"
 # Loader integration scenarios: TAP-producing scripts, through prove.
 section "integration (prove)"
 export TRIBUTARY_BIN=$root/build/tributary
-prove -e bash test/integration/*.sh >"$TRIBUTARY_RUN_DIR/integration.out" 2>&1
+prove -v -e bash test/integration/*.sh >"$TRIBUTARY_RUN_DIR/integration.out" 2>&1
 rc=$?
 cat "$TRIBUTARY_RUN_DIR/integration.out"
 tests=$(sed -nE 's/^Files=[0-9]+, Tests=([0-9]+),.*/\1/p' "$TRIBUTARY_RUN_DIR/integration.out")

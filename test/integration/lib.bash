@@ -44,4 +44,4 @@ unlike() { # unlike GOT REGEX DESCRIPTION
 	fi
 }
 finish() { [ "$T_FAILED" -eq 0 ]; }
-psql_admin() { psql -qAtX -v ON_ERROR_STOP=1 "$@"; }
+psql_admin() { PGOPTIONS="-c client_min_messages=warning" psql -qAtX -v ON_ERROR_STOP=1 "$@"; }

@@ -18,7 +18,7 @@ DRIVER_SOURCES = $(wildcard fdw/remote/*.cpp) $(wildcard fdw/mysql/*.cpp) $(wild
 OBJS = $(PG_SOURCES:.cpp=.o) $(DRIVER_SOURCES:.cpp=.o)
 
 # pg_regress: the suite in sql/ + expected/, in this order.
-REGRESS = boundary
+REGRESS = boundary mysql_options mysql_deparse mysql_scan mysql_import
 REGRESS_OPTS = --inputdir=. --load-extension=tributary
 
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config

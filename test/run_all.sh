@@ -24,6 +24,12 @@ record() { # suite passed failed
 }
 section() { printf '\n===== %s =====\n' "$1"; }
 
+# Seed the source servers for the live suites.
+for f in test/fixtures/mariadb/*.sql; do
+	mariadb --no-defaults --default-character-set=utf8mb4 --socket="$TRIBUTARY_MYSQL_SOCKET" -uroot <"$f" ||
+		{ echo "could not load $f into MariaDB" >&2; exit 1; }
+done
+
 # pg_regress against the harness cluster (PGHOST/PGPORT point at it).
 section "pg_regress"
 make -s check-regress-list || record "pg_regress" 0 1

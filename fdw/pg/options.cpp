@@ -6,6 +6,8 @@
  * FDW_INVALID_OPTION_NAME with the closest valid name and the list of valid ones; bad
  * value → INVALID_PARAMETER_VALUE naming the option and what is accepted.
  */
+#include <cmath>
+
 #include "fdw/pg/options.hpp"
 
 extern "C" {
@@ -34,7 +36,7 @@ enum Where : unsigned {
 	on_column = 1u << 3,
 };
 enum Drivers : unsigned { for_mysql = 1u << 0, for_mssql = 1u << 1, for_both = 3u };
-enum class Kind { text, integer, boolean, choice, charset_name };
+enum class Kind { text, integer, real, boolean, choice, charset_name };
 
 struct OptionSpec {
 	const char *name;
@@ -59,6 +61,8 @@ constexpr OptionSpec option_specs[] = {
 	{"query_timeout", on_server, for_mssql, Kind::integer, 0, 86400, nullptr},
 	{"fetch_size", on_server | on_table, for_both, Kind::integer, 1, 1000000, nullptr},
 	{"use_remote_estimate", on_server | on_table, for_both, Kind::boolean, 0, 0, nullptr},
+	{"fdw_startup_cost", on_server, for_both, Kind::real, 0, 0, nullptr},
+	{"fdw_tuple_cost", on_server, for_both, Kind::real, 0, 0, nullptr},
 	{"ssl_mode", on_server, for_mysql, Kind::choice, 0, 0,
 	 "disabled,preferred,required,verify_ca,verify_identity"},
 	{"ssl_ca", on_server, for_mysql, Kind::text, 0, 0, nullptr},
@@ -80,8 +84,9 @@ constexpr OptionSpec option_specs[] = {
 	{"query", on_table, for_both, Kind::text, 0, 0, nullptr},
 	/* per column */
 	{"column_name", on_column, for_both, Kind::text, 0, 0, nullptr},
-	{"remote_type", on_column, for_both, Kind::text, 0, 0, nullptr},
-	{"zero_date", on_server | on_table | on_column, for_mysql, Kind::choice, 0, 0, "null,error"},
+	{"mysql_type", on_column, for_mysql, Kind::text, 0, 0, nullptr},
+	{"mssql_type", on_column, for_mssql, Kind::text, 0, 0, nullptr},
+	{"zero_dates", on_server | on_table | on_column, for_mysql, Kind::choice, 0, 0, "null,error"},
 	{"invalid_value", on_server | on_table | on_column, for_both, Kind::choice, 0, 0,
 	 "error,null"},
 };
@@ -228,6 +233,14 @@ check_value(const OptionSpec &spec, const char *value)
 		}
 		return;
 	}
+	case Kind::real: {
+		char *end = nullptr;
+		double v = strtod(value, &end);
+		if (end == value || *end != '\0' || !(v >= 0) || std::isinf(v)) {
+			reject_value(spec.name, value, "The value must be a number, 0 or more.");
+		}
+		return;
+	}
 	case Kind::boolean: {
 		bool ignored;
 		if (!parse_bool(value, &ignored)) {
@@ -257,8 +270,12 @@ check_value(const OptionSpec &spec, const char *value)
 			}
 			p = comma != nullptr ? comma + 1 : nullptr;
 		}
-		reject_value(spec.name, value,
-					 psprintf("Valid values are: %s.", spec.choices));
+		StringInfoData list;
+		initStringInfo(&list);
+		for (const char *p = spec.choices; *p != '\0'; p++) {
+			appendStringInfoString(&list, *p == ',' ? ", " : pnstrdup(p, 1));
+		}
+		reject_value(spec.name, value, psprintf("Valid values are: %s.", list.data));
 		return;
 	}
 	}

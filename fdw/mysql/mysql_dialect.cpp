@@ -1,0 +1,208 @@
+/*
+ * mysql_dialect.cpp — identifier quoting, literal spelling and LIMIT form for
+ * MySQL/MariaDB.
+ *
+ * Zone: driver zone (no PostgreSQL headers, never calls the backend). Pure
+ * string work, no client library calls.
+ *
+ * Why the string literal looks the way it does: with the default sql_mode a
+ * backslash inside '…' starts an escape, with NO_BACKSLASH_ESCAPES it is an
+ * ordinary character. A literal without backslashes means the same in both
+ * modes when its single quotes are doubled. Anything else (a backslash, NUL or
+ * another control byte that could be mangled in logs) is sent as a hex string
+ * with the utf8mb4 introducer, which no sql_mode reinterprets.
+ */
+#include "fdw/mysql/mysql_dialect.hpp"
+
+#include <cctype>
+
+#include "fdw/remote/driver_zone.hpp"
+
+namespace tributary::mysql {
+
+namespace {
+
+constexpr char hex_digits[] = "0123456789ABCDEF";
+
+void
+append_hex(std::string &out, const std::string &bytes)
+{
+	out.reserve(out.size() + bytes.size() * 2 + 1);
+	for (const unsigned char c : bytes) {
+		out += hex_digits[c >> 4];
+		out += hex_digits[c & 0x0F];
+	}
+}
+
+bool
+needs_hex_form(const std::string &text)
+{
+	for (const unsigned char c : text) {
+		if (c == '\\' || c < 0x20 || c == 0x7F) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Accepts "YYYY-MM-DD" optionally followed by [ T]HH:MM:SS[.f{1,9}]; returns the normalised text.
+ */
+std::string
+checked_temporal(const std::string &iso, bool with_time, const char *what)
+{
+	std::string out = iso;
+	const auto fail = [&]() {
+		return remote::RemoteError(remote::ErrorKind::unsupported, std::string("cannot express ") +
+		                                                               what + " \"" + iso +
+		                                                               "\" as a MySQL literal");
+	};
+	const auto digit = [&](std::size_t i) {
+		return i < out.size() && std::isdigit(static_cast<unsigned char>(out[i]));
+	};
+	if (out.size() < 10 || !(digit(0) && digit(1) && digit(2) && digit(3) && out[4] == '-' &&
+	                         digit(5) && digit(6) && out[7] == '-' && digit(8) && digit(9))) {
+		throw fail();
+	}
+	if (!with_time) {
+		if (out.size() != 10) {
+			throw fail();
+		}
+		return out;
+	}
+	if (out.size() == 10) {
+		return out + " 00:00:00";
+	}
+	if (out.size() < 19 || (out[10] != ' ' && out[10] != 'T') || !digit(11) || !digit(12) ||
+	    out[13] != ':' || !digit(14) || !digit(15) || out[16] != ':' || !digit(17) || !digit(18)) {
+		throw fail();
+	}
+	out[10] = ' ';
+	if (out.size() == 19) {
+		return out;
+	}
+	if (out[19] != '.' || out.size() == 20) {
+		throw fail();
+	}
+	for (std::size_t i = 20; i < out.size(); i++) {
+		if (!digit(i)) {
+			throw fail();
+		}
+	}
+	if (out.size() > 26) {
+		/* MySQL keeps microseconds; drop digits below them only if they are zero. */
+		for (std::size_t i = 26; i < out.size(); i++) {
+			if (out[i] != '0') {
+				throw fail();
+			}
+		}
+		out.resize(26);
+	}
+	return out;
+}
+
+} // namespace
+
+std::string
+MysqlDialect::quote_identifier(const std::string &name) const
+{
+	std::string out;
+	out.reserve(name.size() + 2);
+	out += '`';
+	for (const char c : name) {
+		if (c == '\0') {
+			throw remote::RemoteError(remote::ErrorKind::data,
+			                          "a MySQL identifier cannot contain a NUL byte");
+		}
+		if (c == '`') {
+			out += '`';
+		}
+		out += c;
+	}
+	out += '`';
+	return out;
+}
+
+std::string
+MysqlDialect::quote_string(const std::string &utf8) const
+{
+	std::string out;
+	if (needs_hex_form(utf8)) {
+		out = "_utf8mb4 X'";
+		append_hex(out, utf8);
+		out += '\'';
+		return out;
+	}
+	out.reserve(utf8.size() + 2);
+	out += '\'';
+	for (const char c : utf8) {
+		if (c == '\'') {
+			out += '\'';
+		}
+		out += c;
+	}
+	out += '\'';
+	return out;
+}
+
+std::string
+MysqlDialect::quote_bytes(const std::string &bytes) const
+{
+	std::string out = "X'";
+	append_hex(out, bytes);
+	out += '\'';
+	return out;
+}
+
+std::string
+MysqlDialect::boolean_literal(bool value) const
+{
+	return value ? "TRUE" : "FALSE";
+}
+
+std::string
+MysqlDialect::timestamp_literal(const std::string &iso) const
+{
+	return "TIMESTAMP'" + checked_temporal(iso, true, "timestamp") + "'";
+}
+
+std::string
+MysqlDialect::date_literal(const std::string &iso) const
+{
+	return "DATE'" + checked_temporal(iso, false, "date") + "'";
+}
+
+std::string
+MysqlDialect::placeholder(int) const
+{
+	return "?";
+}
+
+std::string
+MysqlDialect::limit_query(const std::string &select_list, const std::string &rest, long long limit,
+                          long long offset, bool) const
+{
+	std::string out = "SELECT " + select_list;
+	if (!rest.empty()) {
+		out += ' ';
+		out += rest;
+	}
+	if (limit < 0 && offset <= 0) {
+		return out;
+	}
+	out += " LIMIT ";
+	out += limit >= 0 ? std::to_string(limit) : std::string(mysql_max_limit);
+	if (offset > 0) {
+		out += " OFFSET ";
+		out += std::to_string(offset);
+	}
+	return out;
+}
+
+const MysqlDialect &
+dialect()
+{
+	static const MysqlDialect instance;
+	return instance;
+}
+
+} // namespace tributary::mysql

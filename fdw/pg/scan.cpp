@@ -1,0 +1,307 @@
+/*
+ * scan.cpp — BeginForeignScan, IterateForeignScan, ReScanForeignScan,
+ * EndForeignScan and ExplainForeignScan: stream the remote result into slots.
+ *
+ * Zone: PG zone. The cursor is a driver object: it is created, advanced and deleted
+ * only inside guarded() calls; the scan state keeps its raw pointer, and a reset
+ * callback on the executor's memory context deletes it if the query is aborted. Rows
+ * are converted straight into Datums (convert.cpp) in the per-tuple context.
+ */
+#include "fdw/pg/scan.hpp"
+
+#include <memory>
+
+#include "fdw/pg/connection.hpp"
+#include "fdw/pg/convert.hpp"
+#include "fdw/pg/guard.hpp"
+#include "fdw/pg/relinfo.hpp"
+
+extern "C" {
+#include "access/table.h"
+#include "catalog/pg_type.h"
+#include "executor/executor.h"
+#include "foreign/foreign.h"
+#include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+}
+
+namespace tributary::pg {
+
+namespace {
+
+struct ScanState {
+	Driver driver;
+	Oid relid;
+	const char *relname;
+	const char *sql;
+	int ncols;				 /* columns the remote query returns */
+	int *slot_index;		 /* per column: position in the scan slot (0-based) */
+	ColumnConverter *conv;	 /* per column */
+	List *param_states;		 /* ExprState per remote parameter */
+	int nparams;
+	remote::Cell *params;	 /* palloc'd, filled before each open */
+	CachedConnection *cc;
+	remote::Cursor *cursor;	 /* owned; deleted by end/rescan or the reset callback */
+	const remote::Cell **row; /* per column: the current row's cells */
+	MemoryContextCallback reset_cb;
+	int current_column;		 /* for the error context */
+};
+
+void
+delete_cursor(ScanState *st, bool cleanup)
+{
+	remote::Cursor *cursor = st->cursor;
+	if (cursor == nullptr) {
+		return;
+	}
+	st->cursor = nullptr;
+	if (cleanup) {
+		/* Aborting: a destructor never throws; anything else is swallowed. */
+		try {
+			delete cursor;
+		} catch (...) {
+		}
+		return;
+	}
+	ErrorSite site{driver_label(st->driver), st->cc->server_name, st->relname};
+	guarded(site, [cursor]() { delete cursor; });
+}
+
+void
+reset_callback(void *arg)
+{
+	delete_cursor(static_cast<ScanState *>(arg), true);
+}
+
+void
+conversion_context(void *arg)
+{
+	auto *st = static_cast<ScanState *>(arg);
+	if (st->current_column >= 0) {
+		errcontext("column \"%s\" of foreign table \"%s\"", st->conv[st->current_column].name,
+				   st->relname);
+	} else {
+		errcontext("foreign table \"%s\"", st->relname);
+	}
+}
+
+/* Converters for an upper rel's output (count, min, max, plain columns). */
+ColumnConverter *
+converters_for_tlist(List *tlist, Relation rel, MemoryContext cxt)
+{
+	int n = list_length(tlist);
+	auto *conv = static_cast<ColumnConverter *>(
+		MemoryContextAllocZero(cxt, sizeof(ColumnConverter) * Max(n, 1)));
+	int i = 0;
+	ListCell *lc;
+	foreach (lc, tlist) {
+		Expr *e = lfirst_node(TargetEntry, lc)->expr;
+		if (IsA(e, Aggref) && reinterpret_cast<Aggref *>(e)->aggstar) {
+			e = nullptr;
+		} else if (IsA(e, Aggref)) {
+			Aggref *agg = reinterpret_cast<Aggref *>(e);
+			e = linitial_node(TargetEntry, agg->args)->expr;
+			if (agg->aggtype == INT8OID) { /* count(col) */
+				e = nullptr;
+			}
+		}
+		while (e != nullptr && IsA(e, RelabelType)) {
+			e = reinterpret_cast<RelabelType *>(e)->arg;
+		}
+		if (e != nullptr && IsA(e, Var)) {
+			ColumnConverter *one = make_converters(
+				rel, list_make1_int(reinterpret_cast<Var *>(e)->varattno), cxt);
+			conv[i] = *one;
+		} else {
+			conv[i].target = ConvertTarget::int8;
+			conv[i].typid = INT8OID;
+			conv[i].basetypid = INT8OID;
+			conv[i].typmod = -1;
+			conv[i].base_typmod = -1;
+			conv[i].char_limit = -1;
+			conv[i].name = "count";
+			conv[i].type_name = "bigint";
+			conv[i].cxt = cxt;
+		}
+		i++;
+	}
+	return conv;
+}
+
+void
+open_cursor(ForeignScanState *node, ScanState *st)
+{
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+	MemoryContext old = MemoryContextSwitchTo(econtext->ecxt_per_tuple_memory);
+	int i = 0;
+	ListCell *lc;
+	foreach (lc, st->param_states) {
+		ExprState *es = static_cast<ExprState *>(lfirst(lc));
+		bool isnull = false;
+		Datum value = ExecEvalExpr(es, econtext, &isnull);
+		datum_to_cell(exprType(reinterpret_cast<Node *>(es->expr)), value, isnull,
+					  &st->params[i++]);
+	}
+	MemoryContextSwitchTo(old);
+
+	remote::Connection *conn = st->cc->conn;
+	const char *sql = st->sql;
+	const remote::Cell *params = st->params;
+	int nparams = st->nparams;
+	ErrorSite site{driver_label(st->driver), st->cc->server_name, st->relname};
+	st->cursor = guarded(site, [conn, sql, params, nparams]() {
+		remote::Query q;
+		q.sql = sql;
+		q.params.assign(params, params + nparams);
+		try {
+			return conn->open(q).release();
+		} catch (remote::RemoteError &e) {
+			e.set_query(sql);
+			throw;
+		}
+	});
+}
+
+} // namespace
+
+void
+begin_foreign_scan(ForeignScanState *node, int eflags)
+{
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY) {
+		return;
+	}
+	auto *plan = castNode(ForeignScan, node->ss.ps.plan);
+	EState *estate = node->ss.ps.state;
+	auto *st = static_cast<ScanState *>(palloc0(sizeof(ScanState)));
+	node->fdw_state = st;
+	st->sql = strVal(list_nth(plan->fdw_private, fsp_sql));
+	List *retrieved = static_cast<List *>(list_nth(plan->fdw_private, fsp_retrieved_attrs));
+	st->relid = static_cast<Oid>(intVal(list_nth(plan->fdw_private, fsp_relid)));
+	st->driver = static_cast<Driver>(intVal(list_nth(plan->fdw_private, fsp_driver)));
+	st->relname = get_rel_name(st->relid);
+	st->current_column = -1;
+
+	/* The user whose mapping is used: the range table entry's checkAsUser (views). */
+	int rtindex = plan->scan.scanrelid > 0 ? static_cast<int>(plan->scan.scanrelid)
+											 : bms_next_member(plan->fs_relids, -1);
+	RangeTblEntry *rte = exec_rt_fetch(rtindex, estate);
+	Oid userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+	Oid serverid = GetForeignTable(st->relid)->serverid;
+	st->cc = get_connection(st->driver, serverid, userid);
+
+	st->ncols = list_length(retrieved);
+	st->slot_index = static_cast<int *>(palloc(sizeof(int) * Max(st->ncols, 1)));
+	st->row = static_cast<const remote::Cell **>(palloc0(sizeof(remote::Cell *) * Max(st->ncols, 1)));
+	if (plan->scan.scanrelid > 0) {
+		st->conv = make_converters(node->ss.ss_currentRelation, retrieved, estate->es_query_cxt);
+		int i = 0;
+		ListCell *lc;
+		foreach (lc, retrieved) {
+			st->slot_index[i++] = lfirst_int(lc) - 1;
+		}
+	} else {
+		Relation rel = table_open(st->relid, AccessShareLock);
+		st->conv = converters_for_tlist(plan->fdw_scan_tlist, rel, estate->es_query_cxt);
+		table_close(rel, AccessShareLock);
+		for (int i = 0; i < st->ncols; i++) {
+			st->slot_index[i] = i;
+		}
+	}
+	st->param_states = ExecInitExprList(plan->fdw_exprs, reinterpret_cast<PlanState *>(node));
+	st->nparams = list_length(plan->fdw_exprs);
+	st->params = static_cast<remote::Cell *>(palloc0(sizeof(remote::Cell) * Max(st->nparams, 1)));
+
+	/* If the query is aborted, the executor's context goes away: take the cursor with it. */
+	st->reset_cb.func = reset_callback;
+	st->reset_cb.arg = st;
+	MemoryContextRegisterResetCallback(estate->es_query_cxt, &st->reset_cb);
+}
+
+TupleTableSlot *
+iterate_foreign_scan(ForeignScanState *node)
+{
+	auto *st = static_cast<ScanState *>(node->fdw_state);
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+	ExecClearTuple(slot);
+	CHECK_FOR_INTERRUPTS();
+	if (st->cursor == nullptr) {
+		open_cursor(node, st);
+	}
+	remote::Cursor *cursor = st->cursor;
+	const remote::Cell **row = st->row;
+	int ncols = st->ncols;
+	ErrorSite site{driver_label(st->driver), st->cc->server_name, st->relname};
+	const char *sql = st->sql;
+	bool has_row = guarded(site, [cursor, row, ncols, sql]() {
+		try {
+			if (!cursor->next()) {
+				return false;
+			}
+		} catch (remote::RemoteError &e) {
+			e.set_query(sql);
+			throw;
+		}
+		for (int i = 0; i < ncols; i++) {
+			row[i] = &cursor->cell(static_cast<std::size_t>(i));
+		}
+		return true;
+	});
+	if (!has_row) {
+		return slot;
+	}
+
+	int natts = slot->tts_tupleDescriptor->natts;
+	memset(slot->tts_isnull, true, sizeof(bool) * natts);
+	ErrorContextCallback errcb;
+	errcb.callback = conversion_context;
+	errcb.arg = st;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+	MemoryContext old = MemoryContextSwitchTo(node->ss.ps.ps_ExprContext->ecxt_per_tuple_memory);
+	for (int i = 0; i < ncols; i++) {
+		st->current_column = i;
+		int at = st->slot_index[i];
+		slot->tts_values[at] = convert_cell(&st->conv[i], *row[i], &slot->tts_isnull[at]);
+	}
+	MemoryContextSwitchTo(old);
+	st->current_column = -1;
+	error_context_stack = errcb.previous;
+	return ExecStoreVirtualTuple(slot);
+}
+
+void
+rescan_foreign_scan(ForeignScanState *node)
+{
+	auto *st = static_cast<ScanState *>(node->fdw_state);
+	/* Parameters may have changed: the next fetch reopens with their new values. */
+	delete_cursor(st, false);
+}
+
+void
+end_foreign_scan(ForeignScanState *node)
+{
+	auto *st = static_cast<ScanState *>(node->fdw_state);
+	if (st == nullptr) {
+		return;
+	}
+	delete_cursor(st, false);
+}
+
+void
+explain_foreign_scan(ForeignScanState *node, ExplainState *es)
+{
+	auto *plan = castNode(ForeignScan, node->ss.ps.plan);
+	if (es->verbose) {
+		ExplainPropertyText("Remote SQL", strVal(list_nth(plan->fdw_private, fsp_sql)), es);
+		List *reasons = static_cast<List *>(list_nth(plan->fdw_private, fsp_local_reasons));
+		ListCell *lc;
+		foreach (lc, reasons) {
+			ExplainPropertyText("Local condition", strVal(lfirst(lc)), es);
+		}
+	}
+}
+
+} // namespace tributary::pg

@@ -1,0 +1,78 @@
+-- What tributary_mysql sends to the source, checked offline with EXPLAIN VERBOSE
+-- (planning never connects unless use_remote_estimate is set).
+CREATE SERVER dp_srv FOREIGN DATA WRAPPER tributary_mysql OPTIONS (host '127.0.0.1', port '1');
+CREATE USER MAPPING FOR CURRENT_USER SERVER dp_srv OPTIONS (username 'nobody');
+CREATE FOREIGN TABLE dp_users (
+	id int NOT NULL,
+	email varchar(120) NOT NULL,
+	name text OPTIONS (column_name 'full name'),
+	consent boolean NOT NULL,
+	balance numeric(12,2),
+	score float8,
+	created_at timestamp NOT NULL,
+	updated_at timestamptz NOT NULL,
+	born date,
+	avatar bytea
+) SERVER dp_srv OPTIONS (dbname 'shop', table_name 'users');
+CREATE FOREIGN TABLE dp_q (n int) SERVER dp_srv OPTIONS (query 'SELECT 1 AS n');
+SET TimeZone = 'Europe/Berlin';
+
+-- projection: only referenced columns
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id, email FROM dp_users;                          -- Var
+EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM dp_users WHERE false;              -- constant false
+EXPLAIN (VERBOSE, COSTS OFF) SELECT name FROM dp_users;                               -- column_name
+-- comparisons on integers, numerics, floats, booleans, dates, timestamps
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE id = 3;                    -- OpExpr =
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE id <> 3 AND id >= -2;       -- <>, >=, negative
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE balance < 10.5;            -- numeric
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE score > 1.5;               -- float8
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE score = 'NaN';             -- NaN stays local
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE consent;                   -- bool Var
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE NOT consent;               -- NOT
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE born = '2024-02-29';       -- date
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE born < '-infinity';        -- infinite date local
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE created_at >= '2024-01-01 10:00:00.25';  -- timestamp
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE updated_at > '2024-05-01 02:00:00+02';   -- timestamptz in UTC
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE created_at > '2024-05-01 00:00:00+00'::timestamptz; -- mixed: local
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE born < created_at;         -- date vs timestamp
+-- NULL tests, AND/OR/NOT, IN and = ANY
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE name IS NULL OR balance IS NOT NULL;  -- NullTest, OR
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE id IN (1, 2, 3);           -- ScalarArrayOpExpr
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE id = ANY ('{4,5}'::int[]);  -- = ANY
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE id <> ALL ('{4,5}'::int[]); -- <> ALL: local
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE NOT (id = 1 OR balance > 2); -- NOT over OR
+-- text: equality goes as a superset and is rechecked; everything else stays local
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email = 'Bob@Example.com'; -- text =
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email IN ('a', 'it''s');   -- text IN, quote
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email = 'back\slash';      -- backslash: hex
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email <> 'x';              -- text <>: local
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email > 'm';               -- text order: local
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email LIKE 'a%';           -- LIKE: local
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE NOT (email = 'x');         -- NOT of superset
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE avatar = '\x00ff';         -- bytea
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE lower(email) = 'x';        -- function: local
+-- ORDER BY, LIMIT/OFFSET (keyset batches)
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id, email FROM dp_users WHERE id > 100 ORDER BY id LIMIT 500;  -- keyset
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users ORDER BY id DESC LIMIT 10 OFFSET 20;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users ORDER BY balance NULLS FIRST LIMIT 3;  -- nullable
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users ORDER BY email LIMIT 3;          -- text order: local sort
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email = 'x' LIMIT 3;       -- recheck: no LIMIT pushdown
+-- aggregates the loader needs
+EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM dp_users;                            -- count(*)
+EXPLAIN (VERBOSE, COSTS OFF) SELECT max(updated_at) FROM dp_users WHERE consent;      -- high-water mark
+EXPLAIN (VERBOSE, COSTS OFF) SELECT min(id), max(id), count(*) FROM dp_users WHERE id > 10;  -- range split
+EXPLAIN (VERBOSE, COSTS OFF) SELECT max(email) FROM dp_users;                          -- text max: local
+EXPLAIN (VERBOSE, COSTS OFF) SELECT sum(balance) FROM dp_users;                        -- sum: local
+-- parameters: generic plans send real remote parameters
+PREPARE by_id(int) AS SELECT email FROM dp_users WHERE id = $1;
+SET plan_cache_mode = force_generic_plan;
+EXPLAIN (VERBOSE, COSTS OFF) EXECUTE by_id(7);                                         -- Param
+RESET plan_cache_mode;
+DEALLOCATE by_id;
+-- a remote query as a table
+EXPLAIN (VERBOSE, COSTS OFF) SELECT n FROM dp_q WHERE n = 1;
+
+RESET TimeZone;
+DROP FOREIGN TABLE dp_users, dp_q;
+DROP USER MAPPING FOR CURRENT_USER SERVER dp_srv;
+DROP SERVER dp_srv;

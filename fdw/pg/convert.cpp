@@ -21,27 +21,21 @@
  * long for varchar(n)/char(n) is always an error: dropping it would lose data.
  */
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 
 extern "C" {
 #include "postgres.h"
-#include "access/tupdesc.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "foreign/foreign.h"
 #include "mb/pg_wchar.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/date.h"
-#include "utils/datetime.h"
-#include "utils/float.h"
 #include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/rel.h"
-#include "utils/timestamp.h"
 #include "utils/uuid.h"
 #include "utils/varbit.h"
 }

@@ -358,9 +358,8 @@ check_not_empty(Driver driver, const ImportSchema *schema, const char *remote_sc
 			errdetail("The schema does not exist, is empty, or the remote user cannot see its "
 					  "tables."),
 			driver == Driver::mysql
-				? errhint("IMPORT FOREIGN SCHEMA reads a MySQL database: check its name (MySQL "
-						  "database names are case-sensitive; quote a name with capital letters) "
-						  "and the privileges of the user mapping's user.")
+				? errhint("IMPORT FOREIGN SCHEMA reads a MySQL database: check its name (it may "
+						  "be case-sensitive) and the privileges of the user mapping's user.")
 				: errhint("Check the schema name and the permissions of the user mapping's "
 						  "login."));
 }

@@ -14,7 +14,8 @@ MODULE_big = tributary
 DATA = $(wildcard fdw/sql/tributary--*.sql)
 
 PG_SOURCES = $(wildcard fdw/pg/*.cpp)
-DRIVER_SOURCES = $(wildcard fdw/remote/*.cpp) $(wildcard fdw/mysql/*.cpp) $(wildcard fdw/tds/*.cpp)
+TDS_SOURCES ?= $(wildcard fdw/tds/*.cpp)
+DRIVER_SOURCES = $(wildcard fdw/remote/*.cpp) $(wildcard fdw/mysql/*.cpp) $(TDS_SOURCES)
 OBJS = $(PG_SOURCES:.cpp=.o) $(DRIVER_SOURCES:.cpp=.o)
 
 # pg_regress: the suite in sql/ + expected/, in this order.

@@ -6,7 +6,6 @@
  */
 #include "loader/cli.hpp"
 
-#include <cstdio>
 #include <exception>
 #include <functional>
 #include <iostream>
@@ -14,60 +13,24 @@
 #include <CLI/CLI.hpp>
 #include <pqxx/pqxx>
 
-#include "loader/db.hpp"
+#include "loader/commands.hpp"
 #include "loader/exit_codes.hpp"
+#include "loader/plan.hpp"
 
 namespace loader {
 
 namespace {
-
-struct Globals {
-	ConnectOptions connect;
-	bool quiet = false;
-	bool json = false;
-};
-
-void
-print_error(const std::string &message, const std::string &detail = {})
-{
-	std::cerr << "tributary: error: " << message << '\n';
-	if (!detail.empty()) {
-		std::cerr << "DETAIL:  " << detail << '\n';
-	}
-}
 
 /* First line of a libpq message, without the trailing newline. */
 std::string
 first_line(const std::string &text)
 {
 	auto end = text.find('\n');
-	return end == std::string::npos ? text : text.substr(0, end);
-}
-
-int
-cmd_check(const Globals &g)
-{
-	auto conn = connect(g.connect);
-	pqxx::nontransaction tx(*conn);
-	auto row = tx.exec1("SELECT split_part(current_setting('server_version'), ' ', 1), "
-						"(SELECT extversion FROM pg_extension WHERE extname = 'tributary'), "
-						"current_database()");
-	std::string server = row[0].as<std::string>();
-	std::string database = row[2].as<std::string>();
-	if (row[1].is_null()) {
-		print_error("extension \"tributary\" is not installed in database \"" + database + "\"");
-		std::cerr << "HINT:  Run CREATE EXTENSION tributary; in that database.\n";
-		return exit_usage;
+	std::string line = end == std::string::npos ? text : text.substr(0, end);
+	if (line.rfind("ERROR:  ", 0) == 0) {
+		line = line.substr(8);
 	}
-	std::string extension = row[1].as<std::string>();
-	if (g.json) {
-		std::cout << "{\"database\": \"" << database << "\", \"server_version\": \"" << server
-				  << "\", \"extension_version\": \"" << extension << "\"}\n";
-	} else if (!g.quiet) {
-		std::cout << "database \"" << database << "\": PostgreSQL " << server
-				  << ", tributary " << extension << '\n';
-	}
-	return exit_success;
+	return line;
 }
 
 } // namespace
@@ -93,18 +56,43 @@ run_cli(int argc, char **argv)
 	app.add_flag("-q,--quiet", g.quiet, "print nothing but errors");
 	app.add_flag("--json", g.json, "print results as JSON");
 
+	RunOptions o;
+	std::function<int()> chosen;
 	struct Command {
 		const char *name;
 		const char *help;
-		std::function<int(const Globals &)> run;
+		std::function<void(CLI::App *)> options;
+		std::function<int()> run;
+	};
+	auto step_options = [&o](CLI::App *sub) {
+		sub->add_option("-s,--step", o.steps, "only this step (repeatable)");
+		sub->add_flag("--with-dependencies", o.with_dependencies,
+					  "with --step: also the steps it depends on");
 	};
 	const std::vector<Command> commands = {
 		{"check", "check the connection and that the tributary extension is installed",
-		 cmd_check},
+		 nullptr, [&g]() { return cmd_check(g); }},
+		{"plan", "print the steps in the order they run, with their definitions", step_options,
+		 [&g, &o]() { return cmd_plan(g, o); }},
+		{"run", "migrate: run the steps in dependency order, in resumable batches",
+		 [&o, step_options](CLI::App *sub) {
+			 step_options(sub);
+			 sub->add_flag("--restart", o.restart,
+						   "load completed steps again from their first row");
+			 sub->add_flag("--wait", o.wait,
+						   "wait for a step another run holds, instead of stopping");
+			 sub->add_option("-j,--jobs", o.jobs, "independent steps run in parallel")
+				 ->check(CLI::Range(1, 64));
+		 },
+		 [&g, &o]() { return cmd_run(g, o); }},
+		{"status", "print each step's state, counts, failures and the last runs", nullptr,
+		 [&g]() { return cmd_status(g); }},
 	};
-	std::function<int(const Globals &)> chosen;
 	for (const Command &c : commands) {
 		CLI::App *sub = app.add_subcommand(c.name, c.help);
+		if (c.options) {
+			c.options(sub);
+		}
 		sub->callback([&chosen, &c]() { chosen = c.run; });
 	}
 
@@ -115,19 +103,25 @@ run_cli(int argc, char **argv)
 	} catch (const CLI::CallForVersion &e) {
 		return app.exit(e);
 	} catch (const CLI::ParseError &e) {
-		print_error(first_line(e.what()));
-		std::cerr << "HINT:  Try \"tributary --help\" for more information.\n";
+		std::string msg = first_line(e.what());
+		if (!msg.empty()) {
+			msg[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(msg[0])));
+		}
+		print_error(msg, {}, "Try \"tributary --help\" for more information.");
 		return exit_usage;
 	}
 
 	try {
-		return chosen(g);
+		return chosen();
 	} catch (const pqxx::broken_connection &e) {
 		print_error("could not connect to the database", first_line(e.what()));
 		return exit_fatal;
 	} catch (const pqxx::sql_error &e) {
 		print_error(first_line(e.what()), "SQLSTATE " + e.sqlstate());
 		return exit_fatal;
+	} catch (const PlanError &e) {
+		print_error(e.what());
+		return exit_usage;
 	} catch (const std::exception &e) {
 		print_error(first_line(e.what()));
 		return exit_fatal;

@@ -65,10 +65,24 @@ dialect_text(Fn &&fn)
 	});
 }
 
+/*
+ * Remote statements are UTF-8 whatever the database encoding: identifiers, literals
+ * and remote query text are converted as they are spelled (no-op in UTF-8 databases).
+ */
+const char *
+to_utf8(const char *s)
+{
+	if (GetDatabaseEncoding() == PG_UTF8) {
+		return s;
+	}
+	return pg_server_to_any(s, static_cast<int>(strlen(s)), PG_UTF8);
+}
+
 char *
 quote_ident(const remote::Dialect &d, const char *name)
 {
-	return dialect_text([&d, name]() { return d.quote_identifier(name); });
+	const char *utf8 = to_utf8(name);
+	return dialect_text([&d, utf8]() { return d.quote_identifier(utf8); });
 }
 
 /* Type families whose comparisons mean the same remotely. */
@@ -424,11 +438,7 @@ char *
 text_in_utf8(Datum value)
 {
 	text *t = DatumGetTextPP(value);
-	char *s = text_to_cstring(t);
-	if (GetDatabaseEncoding() != PG_UTF8) {
-		s = pg_server_to_any(s, strlen(s), PG_UTF8);
-	}
-	return s;
+	return const_cast<char *>(to_utf8(text_to_cstring(t)));
 }
 
 void
@@ -674,7 +684,7 @@ deparse_from(Driver driver, Oid relid, List *options)
 	const remote::Dialect &d = dialect_for(driver);
 	const char *query = option_value(options, "query", nullptr);
 	if (query != nullptr) {
-		return psprintf("(%s) AS %s", query, quote_ident(d, "tributary_query"));
+		return psprintf("(%s) AS %s", to_utf8(query), quote_ident(d, "tributary_query"));
 	}
 	const char *table = option_value(options, "table_name", get_rel_name(relid));
 	const char *schema = driver == Driver::mysql

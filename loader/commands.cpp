@@ -1,0 +1,196 @@
+/*
+ * commands.cpp — check, plan and status: the read-only commands.
+ * Zone: loader.
+ */
+#include "loader/commands.hpp"
+
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "loader/exit_codes.hpp"
+#include "loader/plan.hpp"
+#include "loader/state.hpp"
+
+namespace loader {
+
+void
+print_error(const std::string &message, const std::string &detail, const std::string &hint)
+{
+	std::cerr << "tributary: error: " << message << '\n';
+	if (!detail.empty()) {
+		std::cerr << "DETAIL:  " << detail << '\n';
+	}
+	if (!hint.empty()) {
+		std::cerr << "HINT:  " << hint << '\n';
+	}
+}
+
+namespace {
+
+/* The extension must be there before anything reads migration.*. */
+bool
+require_extension(pqxx::connection &conn)
+{
+	pqxx::read_transaction tx(conn);
+	auto r = tx.exec("SELECT current_database(), EXISTS (SELECT 1 FROM pg_extension "
+					 "WHERE extname = 'tributary')");
+	if (r[0][1].as<bool>()) {
+		return true;
+	}
+	print_error("extension \"tributary\" is not installed in database \"" +
+					r[0][0].as<std::string>() + "\"",
+				{}, "Run CREATE EXTENSION tributary; in that database.");
+	return false;
+}
+
+std::string
+join_names(const std::vector<std::string> &names)
+{
+	std::string out;
+	for (const auto &n : names) {
+		out += (out.empty() ? "" : ", ") + n;
+	}
+	return out;
+}
+
+} // namespace
+
+int
+cmd_check(const Globals &g)
+{
+	auto conn = connect(g.connect);
+	if (!require_extension(*conn)) {
+		return exit_usage;
+	}
+	pqxx::read_transaction tx(*conn);
+	auto row = tx.exec1("SELECT split_part(current_setting('server_version'), ' ', 1), "
+						"(SELECT extversion FROM pg_extension WHERE extname = 'tributary'), "
+						"current_database()");
+	if (g.json) {
+		nlohmann::json j = {{"database", row[2].as<std::string>()},
+							{"server_version", row[0].as<std::string>()},
+							{"extension_version", row[1].as<std::string>()}};
+		std::cout << j.dump() << '\n';
+	} else if (!g.quiet) {
+		std::cout << "database \"" << row[2].as<std::string>() << "\": PostgreSQL "
+				  << row[0].as<std::string>() << ", tributary " << row[1].as<std::string>()
+				  << '\n';
+	}
+	return exit_success;
+}
+
+int
+cmd_plan(const Globals &g, const RunOptions &o)
+{
+	auto conn = connect(g.connect);
+	if (!require_extension(*conn)) {
+		return exit_usage;
+	}
+	auto steps = select_steps(order_steps(load_steps(*conn)), o.steps, o.with_dependencies);
+	if (g.json) {
+		nlohmann::json arr = nlohmann::json::array();
+		for (const Step &s : steps) {
+			arr.push_back({{"step", s.name},
+						   {"source", s.source},
+						   {"source_relation", s.source_relation},
+						   {"target_table", s.target_table},
+						   {"source_key", s.source_key},
+						   {"target_key", s.target_key},
+						   {"key_mode", s.key_mode},
+						   {"source_key_column", s.source_key_column},
+						   {"updated_at_column", s.updated_at_column},
+						   {"depends_on", s.depends_on},
+						   {"batch_size", s.batch_size}});
+		}
+		std::cout << arr.dump(2) << '\n';
+		return exit_success;
+	}
+	if (steps.empty()) {
+		std::cout << "no steps defined (define them with migration.define_step)\n";
+		return exit_success;
+	}
+	int n = 0;
+	for (const Step &s : steps) {
+		std::cout << ++n << ". " << s.name << " [" << s.source << "]: " << s.source_relation
+				  << " -> " << s.target_table << '\n';
+		std::cout << "   key " << join_names(s.source_key) << " -> " << s.target_key << " ("
+				  << s.key_mode << (s.source_key_column.empty() ? "" : ", source key kept in " + s.source_key_column)
+				  << "), batches of " << s.batch_size;
+		if (!s.updated_at_column.empty()) {
+			std::cout << ", changes by " << s.updated_at_column;
+		}
+		if (!s.depends_on.empty()) {
+			std::cout << ", after " << join_names(s.depends_on);
+		}
+		std::cout << '\n';
+	}
+	return exit_success;
+}
+
+int
+cmd_status(const Globals &g)
+{
+	auto conn = connect(g.connect);
+	if (!require_extension(*conn)) {
+		return exit_usage;
+	}
+	pqxx::read_transaction tx(*conn);
+	auto steps = tx.exec("SELECT step, source, state, rows_done, rows_failed, "
+						 "unresolved_failures, coalesce(last_key::text, ''), "
+						 "coalesce(to_char(updated_at, 'YYYY-MM-DD HH24:MI:SS'), '') "
+						 "FROM migration.progress ORDER BY step, source");
+	auto runs = tx.exec("SELECT id, mode, status, to_char(started_at, 'YYYY-MM-DD HH24:MI:SS'), "
+						"coalesce(extract(epoch FROM duration)::numeric(12,1)::text, ''), rows_read, "
+						"rows_written, rows_failed FROM migration.last_runs LIMIT 5");
+	if (g.json) {
+		nlohmann::json j;
+		j["steps"] = nlohmann::json::array();
+		for (const auto &r : steps) {
+			j["steps"].push_back({{"step", r[0].as<std::string>()},
+								  {"source", r[1].as<std::string>()},
+								  {"state", r[2].as<std::string>()},
+								  {"rows_done", r[3].as<long>()},
+								  {"rows_failed", r[4].as<long>()},
+								  {"unresolved_failures", r[5].as<long>()}});
+		}
+		j["runs"] = nlohmann::json::array();
+		for (const auto &r : runs) {
+			j["runs"].push_back({{"id", r[0].as<long>()},
+								 {"mode", r[1].as<std::string>()},
+								 {"status", r[2].as<std::string>()},
+								 {"started_at", r[3].as<std::string>()},
+								 {"rows_read", r[5].as<long>()},
+								 {"rows_written", r[6].as<long>()},
+								 {"rows_failed", r[7].as<long>()}});
+		}
+		std::cout << j.dump(2) << '\n';
+		return exit_success;
+	}
+	std::ostringstream out;
+	out << std::left << std::setw(20) << "step" << std::setw(12) << "source" << std::setw(13)
+		<< "state" << std::right << std::setw(12) << "rows" << std::setw(10) << "failed"
+		<< std::setw(12) << "unresolved" << '\n';
+	for (const auto &r : steps) {
+		out << std::left << std::setw(20) << r[0].as<std::string>() << std::setw(12)
+			<< r[1].as<std::string>() << std::setw(13) << r[2].as<std::string>() << std::right
+			<< std::setw(12) << r[3].as<long>() << std::setw(10) << r[4].as<long>()
+			<< std::setw(12) << r[5].as<long>() << '\n';
+	}
+	if (!runs.empty()) {
+		out << "\nlast runs:\n";
+		for (const auto &r : runs) {
+			out << "  #" << r[0].as<long>() << ' ' << r[1].as<std::string>() << ' '
+				<< r[2].as<std::string>() << ", started " << r[3].as<std::string>() << ", "
+				<< r[4].as<std::string>() << " s, " << r[5].as<long>() << " read, "
+				<< r[6].as<long>() << " written, " << r[7].as<long>() << " failed\n";
+		}
+	}
+	std::cout << out.str();
+	return exit_success;
+}
+
+} // namespace loader

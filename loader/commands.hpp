@@ -1,0 +1,37 @@
+/*
+ * commands.hpp — the loader's commands (the table is in cli.cpp).
+ * Zone: loader.
+ */
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "loader/db.hpp"
+
+namespace loader {
+
+struct Globals {
+	ConnectOptions connect;
+	bool quiet = false;
+	bool json = false;
+};
+
+struct RunOptions {
+	std::vector<std::string> steps; /* empty: all */
+	bool with_dependencies = false;
+	bool restart = false;
+	bool wait = false;
+	int jobs = 1;
+};
+
+int cmd_check(const Globals &g);
+int cmd_plan(const Globals &g, const RunOptions &o);
+int cmd_status(const Globals &g);
+int cmd_run(const Globals &g, const RunOptions &o);
+
+/* Errors in PostgreSQL's style on stderr. */
+void print_error(const std::string &message, const std::string &detail = {},
+				 const std::string &hint = {});
+
+} // namespace loader

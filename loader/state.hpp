@@ -1,0 +1,57 @@
+/*
+ * state.hpp — the only code that speaks migration.* SQL: loading steps, runs, batches
+ * with their bookkeeping, failures, live settings and step locks.
+ * Zone: loader.
+ */
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "loader/plan.hpp"
+#include "loader/target.hpp"
+
+namespace loader {
+
+/* Steps as defined in migration.step (unordered). */
+std::vector<Step> load_steps(pqxx::connection &conn);
+
+/* Runs. */
+long start_run(pqxx::connection &conn, const std::string &mode, const std::vector<std::string> &steps);
+void finish_run(pqxx::connection &conn, long run_id, const std::string &status, long read,
+				long written, long failed, const std::string &message);
+
+/* Session advisory lock of one step and source; false if another session holds it. */
+bool lock_step(pqxx::connection &conn, const Step &step, bool wait);
+void unlock_step(pqxx::connection &conn, const Step &step);
+
+/* Restart a step from its first row (full mode with --restart). */
+void reset_step(pqxx::connection &conn, const Step &step);
+
+/* The database side of the batch loop, on one connection. */
+class PgTarget final : public Target {
+public:
+	explicit PgTarget(pqxx::connection &conn) : m_conn(conn) {}
+
+	std::optional<Key> resume_point(const Step &step) override;
+	bool is_completed(const Step &step) override;
+	void mark(const Step &step, long run_id, const std::string &state) override;
+	BatchResult load_batch(const Step &step, long run_id, const std::optional<Key> &after,
+						   int limit) override;
+	std::optional<Key> next_key(const Step &step, const std::optional<Key> &after) override;
+	void record_failure(const Step &step, long run_id, const Key &key,
+						const DataError &error) override;
+	LiveSettings settings(const Step &step) override;
+
+private:
+	struct Shape; /* what a step's statements need from the catalogs */
+	const Shape &shape(const Step &step);
+
+	pqxx::connection &m_conn;
+	std::vector<std::pair<std::string, std::shared_ptr<Shape>>> m_shapes;
+};
+
+} // namespace loader

@@ -24,6 +24,8 @@ REGRESS_OPTS = --inputdir=. --load-extension=tributary
 
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
 override with_llvm = no
+# Track header dependencies (.deps/), so a changed header rebuilds what includes it.
+override autodepend = yes
 
 PG_CPPFLAGS = -I$(CURDIR) $(shell pkg-config --cflags libmariadb)
 PG_CXXFLAGS = -std=c++17 -fPIC -Wall -Wextra -Werror -Wno-missing-field-initializers \

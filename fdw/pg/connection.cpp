@@ -29,8 +29,16 @@ namespace tributary::pg {
 
 namespace {
 
+/* Several scans of one query may read the same server at once: one connection each. */
+constexpr int max_connections_per_mapping = 16;
+
+struct EntryKey {
+	Oid umid; /* the user mapping */
+	int slot; /* 0, 1, … : the connections of one mapping */
+};
+
 struct Entry {
-	Oid umid; /* hash key: the user mapping */
+	EntryKey key; /* hash key */
 	CachedConnection cached;
 	bool in_xact;		  /* a remote snapshot is open for the current local transaction */
 	bool needs_rollback;  /* the last local transaction aborted with the snapshot open */
@@ -149,7 +157,8 @@ open_entry(Entry *entry, Driver driver, Oid serverid, Oid userid)
 	entry->invalidated = false;
 	entry->server_hash =
 		GetSysCacheHashValue1(FOREIGNSERVEROID, ObjectIdGetDatum(serverid));
-	entry->mapping_hash = GetSysCacheHashValue1(USERMAPPINGOID, ObjectIdGetDatum(entry->umid));
+	entry->mapping_hash =
+		GetSysCacheHashValue1(USERMAPPINGOID, ObjectIdGetDatum(entry->key.umid));
 }
 
 void
@@ -177,6 +186,7 @@ xact_callback(XactEvent event, void *)
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
+			entry->cached.busy = false;
 			/*
 			 * A scan may still own a running result: cancel the remote query now, and
 			 * roll the snapshot back at next use, once every cursor is gone.
@@ -222,24 +232,38 @@ invalidation_callback(Datum, int cacheid, uint32 hashvalue)
 } // namespace
 
 CachedConnection *
-get_connection(Driver driver, Oid serverid, Oid userid)
+get_connection(Driver driver, Oid serverid, Oid userid, bool for_scan)
 {
 	if (g_cache == nullptr) {
 		HASHCTL ctl;
-		ctl.keysize = sizeof(Oid);
+		ctl.keysize = sizeof(EntryKey);
 		ctl.entrysize = sizeof(Entry);
 		ctl.hcxt = CacheMemoryContext;
 		g_cache = hash_create("tributary connections", 8, &ctl,
 							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	}
 	UserMapping *mapping = GetUserMapping(userid, serverid);
-	bool found = false;
-	auto *entry = static_cast<Entry *>(hash_search(g_cache, &mapping->umid, HASH_ENTER, &found));
-	if (!found) {
-		entry->cached.conn = nullptr;
-		entry->in_xact = false;
-		entry->needs_rollback = false;
-		entry->invalidated = false;
+	Entry *entry = nullptr;
+	for (int slot = 0; slot < max_connections_per_mapping && entry == nullptr; slot++) {
+		EntryKey key{mapping->umid, slot};
+		bool found = false;
+		auto *e = static_cast<Entry *>(hash_search(g_cache, &key, HASH_ENTER, &found));
+		if (!found) {
+			e->cached.conn = nullptr;
+			e->cached.busy = false;
+			e->in_xact = false;
+			e->needs_rollback = false;
+			e->invalidated = false;
+		}
+		if (!e->cached.busy) {
+			entry = e;
+		}
+	}
+	if (entry == nullptr) {
+		ereport(ERROR, errcode(ERRCODE_FDW_TOO_MANY_HANDLES),
+				errmsg("too many simultaneous scans of server \"%s\"", GetForeignServer(serverid)->servername),
+				errdetail("One query may read at most %d foreign tables of one server at once.",
+						  max_connections_per_mapping));
 	}
 	/* A broken or outdated connection is replaced between transactions' work. */
 	if (entry->cached.conn != nullptr && !entry->in_xact &&
@@ -262,7 +286,14 @@ get_connection(Driver driver, Oid serverid, Oid userid)
 			entry->in_xact = true;
 		}
 	}
+	entry->cached.busy = for_scan;
 	return &entry->cached;
+}
+
+void
+release_connection(CachedConnection *cached)
+{
+	cached->busy = false;
 }
 
 const remote::Dialect &

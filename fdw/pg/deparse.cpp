@@ -39,6 +39,7 @@ extern "C" {
 #include "utils/datetime.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
+#include "rewrite/rewriteManip.h"
 #include "utils/rel.h"
 #include "utils/ruleutils.h"
 #include "utils/syscache.h"
@@ -882,10 +883,15 @@ deparse_select(PlannerInfo *root, RelOptInfo *baserel, RelInfo *info, List *tlis
 }
 
 char *
-deparse_local_expr(Oid relid, Expr *expr)
+deparse_local_expr(Oid relid, Index varno, Expr *expr)
 {
+	/* The deparse context knows one relation, as range table entry 1. */
+	Node *copy = static_cast<Node *>(copyObjectImpl(expr));
+	if (varno != 1) {
+		ChangeVarNodes(copy, static_cast<int>(varno), 1, 0);
+	}
 	List *context = deparse_context_for(get_rel_name(relid), relid);
-	return deparse_expression(reinterpret_cast<Node *>(expr), context, false, false);
+	return deparse_expression(copy, context, false, false);
 }
 
 } // namespace tributary::pg

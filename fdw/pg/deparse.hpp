@@ -55,7 +55,7 @@ char *deparse_select(PlannerInfo *root, RelOptInfo *baserel, RelInfo *info, List
 					 List *conds, List *pathkeys, Node *limit_count, Node *limit_offset,
 					 List **retrieved_attrs, List **params);
 
-/* Spell one condition alone, for EXPLAIN's list of local conditions. */
-char *deparse_local_expr(Oid relid, Expr *expr);
+/* Spell one condition of the base rel (range table index varno) alone, for EXPLAIN. */
+char *deparse_local_expr(Oid relid, Index varno, Expr *expr);
 
 } // namespace tributary::pg

@@ -73,7 +73,7 @@ classify_restrictions(PlannerInfo *root, RelOptInfo *baserel, RelInfo *info)
 		} else {
 			info->local_conds = lappend(info->local_conds, ri);
 		}
-		char *text = deparse_local_expr(info->relid, ri->clause);
+		char *text = deparse_local_expr(info->relid, baserel->relid, ri->clause);
 		info->local_reasons =
 			lappend(info->local_reasons, makeString(psprintf("%s (%s)", text, reason)));
 	}

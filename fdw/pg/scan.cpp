@@ -73,7 +73,12 @@ delete_cursor(ScanState *st, bool cleanup)
 void
 reset_callback(void *arg)
 {
-	delete_cursor(static_cast<ScanState *>(arg), true);
+	auto *st = static_cast<ScanState *>(arg);
+	delete_cursor(st, true);
+	if (st->cc != nullptr) {
+		release_connection(st->cc);
+		st->cc = nullptr;
+	}
 }
 
 void
@@ -190,7 +195,7 @@ begin_foreign_scan(ForeignScanState *node, int eflags)
 	RangeTblEntry *rte = exec_rt_fetch(rtindex, estate);
 	Oid userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
 	Oid serverid = GetForeignTable(st->relid)->serverid;
-	st->cc = get_connection(st->driver, serverid, userid);
+	st->cc = get_connection(st->driver, serverid, userid, true);
 
 	st->ncols = list_length(retrieved);
 	st->slot_index = static_cast<int *>(palloc(sizeof(int) * Max(st->ncols, 1)));
@@ -288,6 +293,8 @@ end_foreign_scan(ForeignScanState *node)
 		return;
 	}
 	delete_cursor(st, false);
+	release_connection(st->cc);
+	st->cc = nullptr;
 }
 
 void

@@ -276,7 +276,6 @@ cmd_run(const Globals &g, const RunOptions &o)
 						if (results[i].outcome != Outcome::pending) {
 							continue;
 						}
-						any_pending = true;
 						int ready = 1;
 						for (const std::string &d : steps[i].depends_on) {
 							int s = state_of_name(d);
@@ -285,14 +284,18 @@ cmd_run(const Globals &g, const RunOptions &o)
 						if (ready < 0 || g_stop) {
 							results[i].outcome = Outcome::blocked;
 							changed.notify_all();
-						} else if (ready == 1) {
+							continue;
+						}
+						any_pending = true;
+						if (ready == 1) {
 							pick = i;
 						}
 					}
 					if (pick != steps.size() || !any_pending) {
 						break;
 					}
-					changed.wait(lock);
+					/* Wake up now and then to notice a signal. */
+					changed.wait_for(lock, std::chrono::milliseconds(200));
 				}
 				if (pick == steps.size()) {
 					return;

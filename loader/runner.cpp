@@ -17,6 +17,7 @@ StepRunner::load(const Step &step, long run_id, const std::optional<Key> &after,
 		totals.rows_read += r.rows_read;
 		totals.inserted += r.inserted;
 		totals.updated += r.updated;
+		totals.failed += r.failed;
 		if (r.rows_read == 0) {
 			return {after, 0};
 		}

@@ -67,6 +67,79 @@ is_data_error(const std::string &state)
 		   state == "HV004" || state == "HV005" || state == "HV002";
 }
 
+/*
+ * A savepoint by hand: libpqxx 6.4's subtransaction does not issue its SAVEPOINT
+ * before exec_params. Rolls back to the savepoint unless released.
+ */
+class Savepoint {
+public:
+	Savepoint(pqxx::transaction_base &tx, std::string name) : m_tx(tx), m_name(std::move(name))
+	{
+		m_tx.exec0("SAVEPOINT " + m_name);
+	}
+	~Savepoint()
+	{
+		if (!m_released) {
+			try {
+				m_tx.exec0("ROLLBACK TO SAVEPOINT " + m_name);
+			} catch (...) {
+				/* the connection broke: the transaction is lost anyway */
+			}
+		}
+	}
+	void release()
+	{
+		m_tx.exec0("RELEASE SAVEPOINT " + m_name);
+		m_released = true;
+	}
+	Savepoint(const Savepoint &) = delete;
+	Savepoint &operator=(const Savepoint &) = delete;
+
+private:
+	pqxx::transaction_base &m_tx;
+	std::string m_name;
+	bool m_released = false;
+};
+
+DataError
+to_data_error(const pqxx::sql_error &e)
+{
+	std::string msg = e.what();
+	std::string detail;
+	auto nl = msg.find('\n');
+	if (nl != std::string::npos) {
+		detail = msg.substr(nl + 1);
+		while (!detail.empty() && detail.back() == '\n') {
+			detail.pop_back();
+		}
+		if (detail.rfind("DETAIL:  ", 0) == 0) {
+			detail = detail.substr(9);
+		}
+		msg = msg.substr(0, nl);
+	}
+	if (msg.rfind("ERROR:  ", 0) == 0) {
+		msg = msg.substr(8);
+	}
+	return DataError(e.sqlstate(), msg, detail);
+}
+
+/* One failure row (insert, or one more attempt), inside the caller's transaction. */
+void
+insert_failure(pqxx::transaction_base &tx, const Step &step, long run_id,
+			   const std::string &key_json, const DataError &error, const std::string *row_json)
+{
+	tx.exec_params(
+		"INSERT INTO migration.failure AS f (step, source, source_key, sqlstate, message, detail, "
+		"source_row, last_run_id) VALUES ($1, $2, $3::jsonb, $4, $5, nullif($6, ''), "
+		"$7::jsonb, $8) "
+		"ON CONFLICT (step, source, source_key) DO UPDATE SET attempts = f.attempts + 1, "
+		"sqlstate = EXCLUDED.sqlstate, message = EXCLUDED.message, detail = EXCLUDED.detail, "
+		"source_row = coalesce(EXCLUDED.source_row, f.source_row), last_seen_at = now(), "
+		"last_run_id = EXCLUDED.last_run_id, resolved_at = NULL",
+		step.name, step.source, key_json, error.sqlstate(), std::string(error.what()),
+		error.detail(), row_json != nullptr ? row_json->c_str() : nullptr, run_id);
+}
+
 } // namespace
 
 struct PgTarget::Shape {
@@ -77,6 +150,11 @@ struct PgTarget::Shape {
 	std::string bound_next;
 	std::string batch_first;			/* the batch up to a known last key */
 	std::string batch_next;
+	std::string stage_create;			/* a refused batch's rows, staged for bisection */
+	std::string stage_first;
+	std::string stage_next;
+	std::string batch_staged;			/* staged rows $2..$3 */
+	std::string staged_row;				/* key and row of staged row $1 */
 	std::string next_key_first;
 	std::string next_key_next;
 	std::string source_row;
@@ -315,11 +393,11 @@ PgTarget::shape(const Step &step)
 	};
 	sh->bound_first = bound(false);
 	sh->bound_next = bound(true);
-	auto batch = [&](bool with_after) {
-		return "WITH src AS MATERIALIZED (SELECT * FROM " + sh->src + " WHERE " +
-			   (with_after ? after_cond(2) + " AND " + upto_cond(2 + nkeys)
-						   : upto_cond(2)) +
-			   "), "
+	auto range = [&](bool with_after) {
+		return with_after ? after_cond(2) + " AND " + upto_cond(2 + nkeys) : upto_cond(2);
+	};
+	auto upsert = [&](const std::string &src_query) {
+		return "WITH src AS MATERIALIZED (" + src_query + "), "
 			   "m AS (SELECT src.*, mp.target_key AS tributary_target_key FROM src LEFT JOIN " +
 			   map_table + " mp ON mp.source = $1::text AND " + join(map_join, " AND ") +
 			   "), "
@@ -338,8 +416,27 @@ PgTarget::shape(const Step &step)
 			   "SELECT (SELECT count(*) FROM src), "
 			   "(SELECT count(*) FROM up WHERE tributary_inserted), (SELECT count(*) FROM up)";
 	};
-	sh->batch_first = batch(false);
-	sh->batch_next = batch(true);
+	sh->batch_first = upsert("SELECT * FROM " + sh->src + " WHERE " + range(false));
+	sh->batch_next = upsert("SELECT * FROM " + sh->src + " WHERE " + range(true));
+	/*
+	 * When a batch is refused, its rows are read once more into a temporary table, numbered
+	 * in key order, and bisected there (with savepoints) instead of at the source.
+	 */
+	auto stage = [&](bool with_after) {
+		/* Key parameters from $1 here: the source name is not needed. */
+		std::string cond = with_after ? key_cond(1, " > ", " > ") + " AND " + key_cond(1 + nkeys, " < ", " <= ")
+									  : key_cond(1, " < ", " <= ");
+		return "INSERT INTO pg_temp.tributary_stage SELECT row_number() OVER (ORDER BY " +
+			   join(order_asc, ", ") + "), * FROM " + sh->src + " WHERE " + cond;
+	};
+	sh->stage_create = "CREATE TEMP TABLE tributary_stage ON COMMIT DROP AS SELECT 0::bigint AS "
+					   "tributary_rn, * FROM " + sh->src + " WITH NO DATA";
+	sh->stage_first = stage(false);
+	sh->stage_next = stage(true);
+	sh->batch_staged = upsert("SELECT * FROM pg_temp.tributary_stage WHERE tributary_rn BETWEEN "
+							  "$2::bigint AND $3::bigint");
+	sh->staged_row = "SELECT json_build_array(" + join(key_text, ", ") + ")::text, (to_jsonb(s) "
+					 "- 'tributary_rn')::text FROM pg_temp.tributary_stage s WHERE tributary_rn = $1";
 	auto next_key = [&](bool with_after) {
 		return "SELECT json_build_array(" + join(key_text, ", ") + ")::text FROM " + sh->src +
 			   (with_after ? " WHERE " + after_cond(1) : std::string()) + " ORDER BY " +
@@ -405,6 +502,43 @@ exec_with_key(pqxx::transaction_base &tx, const std::string &sql,
 
 } // namespace
 
+/*
+ * Bisect staged rows lo..hi (numbered in key order) with savepoints: what is accepted
+ * stays in the transaction, each refused row is recorded as a failure in it.
+ */
+void
+PgTarget::load_staged(pqxx::work &tx, const Step &step, long run_id, long lo, long hi,
+					  BatchResult &r, long &failed)
+{
+	const Shape &sh = shape(step);
+	try {
+		Savepoint sp(tx, "tributary_rows");
+		auto row = tx.exec_params(sh.batch_staged, step.source, lo, hi)[0];
+		sp.release();
+		r.rows_read += row[0].as<long>();
+		long ins = row[1].as<long>();
+		r.inserted += ins;
+		r.updated += row[2].as<long>() - ins;
+		return;
+	} catch (const pqxx::sql_error &e) {
+		if (!is_data_error(e.sqlstate())) {
+			throw;
+		}
+		if (lo == hi) {
+			auto staged = tx.exec_params1(sh.staged_row, lo);
+			std::string row_json = staged[1].as<std::string>();
+			insert_failure(tx, step, run_id, staged[0].as<std::string>(), to_data_error(e),
+						   &row_json);
+			r.rows_read++;
+			failed++;
+			return;
+		}
+	}
+	long mid = lo + (hi - lo) / 2;
+	load_staged(tx, step, run_id, lo, mid, r, failed);
+	load_staged(tx, step, run_id, mid + 1, hi, r, failed);
+}
+
 BatchResult
 PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &after, int limit)
 {
@@ -413,6 +547,7 @@ PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &af
 	bound_sql.replace(bound_sql.find("{LIMIT}"), 7, std::to_string(limit));
 	pqxx::work tx(m_conn);
 	BatchResult r;
+	long failed = 0;
 	try {
 		auto started = tx.exec1("SELECT clock_timestamp()::text")[0].as<std::string>();
 		auto bound = exec_with_key(tx, bound_sql, {}, after);
@@ -420,46 +555,58 @@ PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &af
 			return r; /* no rows after `after` */
 		}
 		r.last = parse_key(bound[0][0].as<std::string>());
-		std::vector<std::string> params{step.source};
+		std::vector<std::string> range;
 		if (after) {
-			params.insert(params.end(), after->begin(), after->end());
+			range.insert(range.end(), after->begin(), after->end());
 		}
-		params.insert(params.end(), r.last.begin(), r.last.end());
-		auto row = tx.exec_params(after ? sh.batch_next : sh.batch_first,
-								  pqxx::prepare::make_dynamic_params(params))[0];
-		r.rows_read = row[0].as<long>();
-		r.inserted = row[1].as<long>();
-		r.updated = row[2].as<long>() - r.inserted;
+		range.insert(range.end(), r.last.begin(), r.last.end());
+		std::vector<std::string> params{step.source};
+		params.insert(params.end(), range.begin(), range.end());
+		try {
+			Savepoint sp(tx, "tributary_batch");
+			auto row = tx.exec_params(after ? sh.batch_next : sh.batch_first,
+									  pqxx::prepare::make_dynamic_params(params))[0];
+			sp.release();
+			r.rows_read = row[0].as<long>();
+			r.inserted = row[1].as<long>();
+			r.updated = row[2].as<long>() - r.inserted;
+		} catch (const pqxx::sql_error &e) {
+			if (!is_data_error(e.sqlstate())) {
+				throw;
+			}
+			/* Some row was refused: stage the batch's rows once and isolate the bad ones. */
+			tx.exec0(sh.stage_create);
+			tx.exec_params(after ? sh.stage_next : sh.stage_first,
+						   pqxx::prepare::make_dynamic_params(range));
+			long n = tx.exec1("SELECT count(*) FROM pg_temp.tributary_stage")[0].as<long>();
+			if (n > 0) {
+				load_staged(tx, step, run_id, 1, n, r, failed);
+			}
+		}
 		std::string lower = after ? key_json(*after) : std::string("null");
 		tx.exec_params("INSERT INTO migration.batch (run_id, step, source, lower_key, upper_key, "
-					   "rows_read, rows_inserted, rows_updated, started_at) "
-					   "VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8, $9::timestamptz)",
+					   "rows_read, rows_inserted, rows_updated, rows_failed, started_at) "
+					   "VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8, $9, $10::timestamptz)",
 					   run_id, step.name, step.source, lower, key_json(r.last), r.rows_read,
-					   r.inserted, r.updated, started);
+					   r.inserted, r.updated, failed, started);
 		tx.exec_params("UPDATE migration.step_state SET state = 'in_progress', last_key = $3::jsonb, "
-					   "rows_done = rows_done + $4, last_run_id = $5, updated_at = now() "
-					   "WHERE step = $1 AND source = $2",
-					   step.name, step.source, key_json(r.last), r.rows_read, run_id);
+					   "rows_done = rows_done + $4, rows_failed = rows_failed + $5, "
+					   "last_run_id = $6, updated_at = now() WHERE step = $1 AND source = $2",
+					   step.name, step.source, key_json(r.last), r.rows_read - failed, failed,
+					   run_id);
 		tx.exec_params("UPDATE migration.run SET rows_read = rows_read + $2, "
-					   "rows_written = rows_written + $3 WHERE id = $1",
-					   run_id, r.rows_read, r.inserted + r.updated);
+					   "rows_written = rows_written + $3, rows_failed = rows_failed + $4 "
+					   "WHERE id = $1",
+					   run_id, r.rows_read, r.inserted + r.updated, failed);
 		tx.commit();
 	} catch (const pqxx::sql_error &e) {
+		/* Refused while reading the source itself: the runner narrows it down by key. */
 		if (is_data_error(e.sqlstate())) {
-			std::string msg = e.what();
-			std::string detail;
-			auto nl = msg.find('\n');
-			if (nl != std::string::npos) {
-				detail = msg.substr(nl + 1);
-				msg = msg.substr(0, nl);
-			}
-			if (msg.rfind("ERROR:  ", 0) == 0) {
-				msg = msg.substr(8);
-			}
-			throw DataError(e.sqlstate(), msg, detail);
+			throw to_data_error(e);
 		}
 		throw;
 	}
+	r.failed = failed;
 	return r;
 }
 
@@ -484,26 +631,17 @@ PgTarget::record_failure(const Step &step, long run_id, const Key &key, const Da
 	std::string row_json;
 	bool have_row = false;
 	try {
-		pqxx::subtransaction sub(tx, "source_row");
-		auto r = sub.exec_params(sh.source_row, pqxx::prepare::make_dynamic_params(key));
+		Savepoint sp(tx, "tributary_source_row");
+		auto r = tx.exec_params(sh.source_row, pqxx::prepare::make_dynamic_params(key));
 		if (!r.empty() && !r[0][0].is_null()) {
 			row_json = r[0][0].as<std::string>();
 			have_row = true;
 		}
-		sub.commit();
+		sp.release();
 	} catch (const pqxx::sql_error &) {
 		/* The transform itself fails on this row: keep the failure without its row. */
 	}
-	tx.exec_params(
-		"INSERT INTO migration.failure AS f (step, source, source_key, sqlstate, message, detail, "
-		"source_row, last_run_id) VALUES ($1, $2, $3::jsonb, $4, $5, nullif($6, ''), "
-		"CASE WHEN $7 THEN $8::jsonb END, $9) "
-		"ON CONFLICT (step, source, source_key) DO UPDATE SET attempts = f.attempts + 1, "
-		"sqlstate = EXCLUDED.sqlstate, message = EXCLUDED.message, detail = EXCLUDED.detail, "
-		"source_row = coalesce(EXCLUDED.source_row, f.source_row), last_seen_at = now(), "
-		"last_run_id = EXCLUDED.last_run_id, resolved_at = NULL",
-		step.name, step.source, key_json(key), error.sqlstate(), std::string(error.what()),
-		error.detail(), have_row, have_row ? row_json : std::string("null"), run_id);
+	insert_failure(tx, step, run_id, key_json(key), error, have_row ? &row_json : nullptr);
 	tx.exec_params("UPDATE migration.step_state SET last_key = $3::jsonb, "
 				   "rows_failed = rows_failed + 1, updated_at = now() "
 				   "WHERE step = $1 AND source = $2",

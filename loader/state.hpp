@@ -49,6 +49,8 @@ public:
 private:
 	struct Shape; /* what a step's statements need from the catalogs */
 	const Shape &shape(const Step &step);
+	void load_staged(pqxx::work &tx, const Step &step, long run_id, long lo, long hi,
+					 BatchResult &r, long &failed);
 
 	pqxx::connection &m_conn;
 	std::vector<std::pair<std::string, std::shared_ptr<Shape>>> m_shapes;

@@ -37,6 +37,7 @@ struct BatchResult {
 	long rows_read = 0;
 	long inserted = 0;
 	long updated = 0;
+	long failed = 0; /* rows refused and recorded in failures (included in rows_read) */
 	Key last; /* key of the last row read; empty when rows_read == 0 */
 };
 
@@ -56,8 +57,9 @@ public:
 	virtual void mark(const Step &step, long run_id, const std::string &state) = 0;
 	/*
 	 * Load up to limit rows with keys after `after`, upserting into the target and the
-	 * id map, and record the batch — all in one committed transaction. Throws DataError
-	 * when the data of some row was refused (nothing of the batch is kept then).
+	 * id map, and record the batch — all in one committed transaction. Rows the target
+	 * refuses may be isolated and recorded by the target itself (counted in `failed`);
+	 * otherwise it throws DataError and keeps nothing of the batch.
 	 */
 	virtual BatchResult load_batch(const Step &step, long run_id, const std::optional<Key> &after,
 								   int limit) = 0;

@@ -30,6 +30,15 @@ for f in test/fixtures/mariadb/*.sql; do
 		{ echo "could not load $f into MariaDB" >&2; exit 1; }
 done
 
+for f in test/fixtures/tds/*.sql; do
+	out=$(tsql -S tributary_test -U "$TRIBUTARY_TDS_USER" -P "$TRIBUTARY_TDS_PASSWORD" -D "$TRIBUTARY_TDS_DATABASE" -o q <"$f" 2>&1)
+	if printf '%s' "$out" | grep -q '^Msg [0-9]'; then
+		printf '%s\n' "$out" >&2
+		echo "could not load $f into the TDS test server" >&2
+		exit 1
+	fi
+done
+
 # pg_regress against the harness cluster (PGHOST/PGPORT point at it).
 section "pg_regress"
 make -s check-regress-list || record "pg_regress" 0 1

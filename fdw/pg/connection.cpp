@@ -12,6 +12,8 @@
 
 #include "fdw/mysql/mysql_dialect.hpp"
 #include "fdw/mysql/mysql_driver.hpp"
+#include "fdw/tds/tds_dialect.hpp"
+#include "fdw/tds/tds_driver.hpp"
 #include "fdw/pg/guard.hpp"
 
 extern "C" {
@@ -140,13 +142,10 @@ open_entry(Entry *entry, Driver driver, Oid serverid, Oid userid)
 		for (int k = 0; k < n; k++) {
 			opts[names[k]] = values[k];
 		}
-		std::unique_ptr<remote::Connection> c;
-		if (driver == Driver::mysql) {
-			c = mysql::connect(opts);
-		} else {
-			throw remote::RemoteError(remote::ErrorKind::unsupported,
-									  "the SQL Server driver is not available in this build");
-		}
+		std::unique_ptr<remote::Connection> c =
+			driver == Driver::mysql ? mysql::connect(opts) : tds::connect(opts);
+		/* The driver polls these while it waits, so Ctrl-C and statement_timeout reach it. */
+		c->watch_interrupts(remote::InterruptFlags{&QueryCancelPending, &ProcDiePending});
 		return c.release();
 	});
 	entry->cached.conn = conn;
@@ -299,11 +298,10 @@ release_connection(CachedConnection *cached)
 const remote::Dialect &
 dialect_for(Driver driver)
 {
-	if (driver != Driver::mysql) {
-		ereport(ERROR, errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				errmsg("the SQL Server driver is not available in this build"));
+	if (driver == Driver::mysql) {
+		return mysql::dialect();
 	}
-	return mysql::dialect();
+	return tds::dialect();
 }
 
 void

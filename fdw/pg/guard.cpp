@@ -94,12 +94,14 @@ raise_remote(const CapturedError &err, const ErrorSite &site)
 							  : errdetail_internal("%s", has_detail ? err.detail : err.message),
 				errhint("Check the host, port and user mapping options."));
 	}
+	/* The remote number leads the detail, unless the driver's text already starts with it. */
+	const bool numbered = err.code != 0 && strncmp(err.detail, driver, strlen(driver)) != 0;
 	ereport(ERROR, errcode(errcode_for(err)),
 			site.table != nullptr ? errmsg("%s (foreign table \"%s\")", err.message, site.table)
 								  : errmsg("%s", err.message),
-			err.code != 0 ? errdetail_internal("%s error %ld: %s", driver, err.code,
-											   has_detail ? err.detail : err.message)
-						  : (has_detail ? errdetail_internal("%s", err.detail) : 0),
+			numbered ? errdetail_internal("%s error %ld: %s", driver, err.code,
+										  has_detail ? err.detail : err.message)
+					 : (has_detail ? errdetail_internal("%s", err.detail) : 0),
 			has_query ? remote_context(err.query) : 0);
 	pg_unreachable();
 }

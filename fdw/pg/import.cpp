@@ -28,6 +28,7 @@ extern "C" {
 }
 
 #include "fdw/mysql/mysql_types.hpp"
+#include "fdw/tds/tds_types.hpp"
 #include "fdw/pg/connection.hpp"
 #include "fdw/pg/guard.hpp"
 #include "fdw/pg/import.hpp"
@@ -182,14 +183,17 @@ const ImportHooks mysql_hooks = {
 	&check_options<mysql::ImportOptions, mysql::parse_import_options, mysql::map_column>,
 	&describe_and_map<mysql::ImportOptions, mysql::parse_import_options, mysql::map_column>};
 
-/*
- * TODO(#4): SQL Server import — once the driver provides tds::parse_import_options
- * and tds::map_column, add tds_hooks (table option "schema_name") here.
- */
+constexpr const char *tds_import_options[] = {"import_not_null", nullptr};
+
+const ImportHooks tds_hooks = {
+	tds_import_options, "schema_name",
+	&check_options<tds::ImportOptions, tds::parse_import_options, tds::map_column>,
+	&describe_and_map<tds::ImportOptions, tds::parse_import_options, tds::map_column>};
+
 const ImportHooks *
 hooks_for(Driver driver)
 {
-	return driver == Driver::mysql ? &mysql_hooks : nullptr;
+	return driver == Driver::mysql ? &mysql_hooks : &tds_hooks;
 }
 
 /* ---------- PG zone: options ---------- */

@@ -9,6 +9,7 @@
  */
 #pragma once
 
+#include <csignal>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -202,6 +203,17 @@ public:
 /* Options after validation: name → value, as given by server, table and user mapping. */
 using Options = std::map<std::string, std::string>;
 
+/*
+ * Flags a driver may poll while it waits for the server (the PG zone passes
+ * &QueryCancelPending and &ProcDiePending). The driver only reads them, from
+ * its own waits; when one is non-zero it cancels the request, which then
+ * throws RemoteError(cancelled). Null pointers are never read.
+ */
+struct InterruptFlags {
+	const volatile std::sig_atomic_t *cancel = nullptr;
+	const volatile std::sig_atomic_t *die = nullptr;
+};
+
 class Connection {
 public:
 	virtual ~Connection() = default;
@@ -223,6 +235,12 @@ public:
 	virtual const Dialect &dialect() const = 0;
 	/* Remote server version string, for errors and EXPLAIN. */
 	virtual std::string server_version() const = 0;
+	/*
+	 * Watch flags while waiting for the server, so a query cancel reaches a
+	 * request that is blocked before its next row. The flags must outlive the
+	 * connection. Default: not supported (the driver does not poll).
+	 */
+	virtual void watch_interrupts(const InterruptFlags &flags) noexcept { (void) flags; }
 };
 
 /* Connect with validated options (server + user mapping). Throws RemoteError(connect). */

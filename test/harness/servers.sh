@@ -13,6 +13,7 @@
 #   TRIBUTARY_PG_HOST/PORT               the same cluster over TCP (127.0.0.1)
 #   TRIBUTARY_MYSQL_HOST/PORT/USER/PASSWORD/DATABASE/SOCKET   MariaDB
 #   TRIBUTARY_TDS_HOST/PORT/USER/PASSWORD/DATABASE            the TDS test server
+#   FREETDSCONF                          a freetds.conf naming it "tributary_test" (for tsql)
 #   TRIBUTARY_RUN_DIR                    the run folder (logs: pg/pg.log, mariadb.err, tds.log)
 
 HARNESS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -152,8 +153,11 @@ harness_start_tds() {
 	echo "$pid" >"$TRIBUTARY_RUN_DIR/tds.pid"
 	for _ in $(seq 1 100); do
 		if [ -s "$dir/port" ]; then
-			export TRIBUTARY_TDS_PORT
+			export TRIBUTARY_TDS_PORT FREETDSCONF=$dir/freetds.conf
 			TRIBUTARY_TDS_PORT=$(cat "$dir/port")
+			# FreeTDS's own client (tsql -S tributary_test) reaches the server by this name.
+			printf '[tributary_test]\n\thost = 127.0.0.1\n\tport = %s\n\ttds version = 7.4\n\tclient charset = UTF-8\n' \
+				"$TRIBUTARY_TDS_PORT" >"$FREETDSCONF"
 			return 0
 		fi
 		kill -0 "$pid" 2>/dev/null || break

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# run_demo.sh — `make demo`: two sample marketplaces of the same shape, in MariaDB,
-# migrated into one PostgreSQL platform with re-mapped keys, then the status table.
+# run_demo.sh — `make demo`: two sample marketplaces of the same shape, one in MariaDB
+# and one in SQL Server (the project's TDS test server), migrated into one PostgreSQL
+# platform with re-mapped keys, then the status table.
 # Runs on the throwaway servers of test/harness (stopped at the end; --keep leaves them
 # up and prints how to connect).
 set -euo pipefail
@@ -13,11 +14,15 @@ say() { printf '\n== %s\n' "$*"; }
 mariadb_root() { mariadb --no-defaults --default-character-set=utf8mb4 --socket="$TRIBUTARY_MYSQL_SOCKET" -uroot "$@"; }
 psql_demo() { PGOPTIONS="-c client_min_messages=warning" psql -qX -v ON_ERROR_STOP=1 "$@"; }
 
-say "two source marketplaces in MariaDB (5,000 users, 20,000 listings, 40,000 photos each)"
-for market in market_a market_b; do
-	mariadb_root -e "CREATE DATABASE $market CHARACTER SET utf8mb4"
-	{ echo "SET @domain = '${market//_/-}.example';"; cat demo/marketplace.sql; } | mariadb_root "$market"
-done
+say "two source marketplaces (5,000 users, 20,000 listings, 40,000 photos each): market_a in MariaDB, market_b in SQL Server"
+mariadb_root -e "CREATE DATABASE market_a CHARACTER SET utf8mb4"
+{ echo "SET @domain = 'market-a.example';"; cat demo/marketplace.sql; } | mariadb_root market_a
+out=$(sed 's/DOMAIN/market-b.example/g' demo/marketplace_mssql.sql |
+	tsql -S tributary_test -U "$TRIBUTARY_TDS_USER" -P "$TRIBUTARY_TDS_PASSWORD" -D "$TRIBUTARY_TDS_DATABASE" -o q 2>&1)
+if printf '%s' "$out" | grep -q '^Msg [0-9]'; then
+	printf '%s\n' "$out" >&2
+	exit 1
+fi
 
 say "the platform database: extension, target schema, sources imported as foreign tables"
 psql_demo -d postgres -c "CREATE DATABASE platform"
@@ -26,15 +31,23 @@ psql_demo -f - <<SQL
 CREATE EXTENSION tributary;
 \i demo/target.sql
 SQL
-for market in market_a market_b; do
-	psql_demo -v market="$market" -v port="$TRIBUTARY_MYSQL_PORT" -v user="$TRIBUTARY_MYSQL_USER" \
-		-v password="$TRIBUTARY_MYSQL_PASSWORD" <<'SQL'
-CREATE SERVER :"market" FOREIGN DATA WRAPPER tributary_mysql
-	OPTIONS (host '127.0.0.1', port :'port', dbname :'market');
-CREATE USER MAPPING FOR CURRENT_USER SERVER :"market" OPTIONS (username :'user', password :'password');
-CREATE SCHEMA :"market";
-IMPORT FOREIGN SCHEMA :"market" FROM SERVER :"market" INTO :"market";
+psql_demo -v port="$TRIBUTARY_MYSQL_PORT" -v user="$TRIBUTARY_MYSQL_USER" \
+	-v password="$TRIBUTARY_MYSQL_PASSWORD" <<'SQL'
+CREATE SERVER market_a FOREIGN DATA WRAPPER tributary_mysql
+	OPTIONS (host '127.0.0.1', port :'port', dbname 'market_a');
+CREATE USER MAPPING FOR CURRENT_USER SERVER market_a OPTIONS (username :'user', password :'password');
+CREATE SCHEMA market_a;
+IMPORT FOREIGN SCHEMA market_a FROM SERVER market_a INTO market_a;
 SQL
+psql_demo -v port="$TRIBUTARY_TDS_PORT" -v db="$TRIBUTARY_TDS_DATABASE" -v user="$TRIBUTARY_TDS_USER" \
+	-v password="$TRIBUTARY_TDS_PASSWORD" <<'SQL'
+CREATE SERVER market_b FOREIGN DATA WRAPPER tributary_mssql
+	OPTIONS (host '127.0.0.1', port :'port', dbname :'db');
+CREATE USER MAPPING FOR CURRENT_USER SERVER market_b OPTIONS (username :'user', password :'password');
+CREATE SCHEMA market_b;
+IMPORT FOREIGN SCHEMA dbo FROM SERVER market_b INTO market_b;
+SQL
+for market in market_a market_b; do
 	psql_demo -v market="$market" -f demo/transform.sql >/dev/null
 done
 

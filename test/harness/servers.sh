@@ -14,7 +14,8 @@
 #   TRIBUTARY_MYSQL_HOST/PORT/USER/PASSWORD/DATABASE/SOCKET   MariaDB
 #   TRIBUTARY_TDS_HOST/PORT/USER/PASSWORD/DATABASE            the TDS test server
 #   FREETDSCONF                          a freetds.conf naming it "tributary_test" (for tsql)
-#   TRIBUTARY_RUN_DIR                    the run folder (logs: pg/pg.log, mariadb.err, tds.log)
+#   TRIBUTARY_RUN_DIR                    the run folder (logs: pg/pg.log, mariadb.err, tds.log;
+#                                        env.sh: all of the above, to source from a shell)
 
 HARNESS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -201,6 +202,9 @@ harness_start() {
 	export PGDATABASE=tributary_test
 	harness_as_pg "$PG_BIN/psql" -h "$PGHOST" -p "$PGPORT" -U postgres -d postgres -qAt \
 		-c "CREATE DATABASE tributary_test" >/dev/null || return 1
+	# For a shell attached to kept servers: . $TRIBUTARY_RUN_DIR/env.sh (test-only secrets).
+	env | grep -E '^(PG(HOST|PORT|USER|DATABASE)|TRIBUTARY_[A-Z_]+|FREETDSCONF)=' | sed 's/^/export /' \
+		>"$TRIBUTARY_RUN_DIR/env.sh"
 	harness_log "PostgreSQL on port $PGPORT, MariaDB on port $TRIBUTARY_MYSQL_PORT${TRIBUTARY_TDS_PORT:+, TDS test server on port $TRIBUTARY_TDS_PORT} (run folder ${TRIBUTARY_RUN_DIR#"$HARNESS_ROOT"/})"
 }
 

@@ -20,6 +20,7 @@ cleanup() {
 	trap - EXIT INT TERM
 	if [ -n "$keep" ] && [ "$status" -eq 0 ]; then
 		echo "servers left running; connect with: psql -h $PGHOST -p $PGPORT -U postgres $PGDATABASE"
+		echo "their coordinates for a shell: . $TRIBUTARY_RUN_DIR/env.sh"
 		echo "stop them with: test/harness/stop.sh $TRIBUTARY_RUN_DIR"
 		exit 0
 	fi

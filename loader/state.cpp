@@ -658,8 +658,10 @@ PgTarget::settings(const Step &step)
 	pqxx::read_transaction tx(m_conn);
 	auto r = tx.exec_params1(
 		"SELECT coalesce(s.batch_size, d.batch_size, 0), "
-		"coalesce(s.rows_per_second, d.rows_per_second, 0), coalesce(s.paused, false) OR d.paused "
-		"FROM migration.setting d LEFT JOIN migration.setting s ON s.step = $1 WHERE d.step = '*'",
+		"coalesce(s.rows_per_second, d.rows_per_second, 0), "
+		"coalesce(s.paused, false) OR coalesce(d.paused, false) "
+		"FROM (SELECT 1) AS one LEFT JOIN migration.setting d ON d.step = '*' "
+		"LEFT JOIN migration.setting s ON s.step = $1",
 		step.name);
 	LiveSettings ls;
 	ls.batch_size = r[0].as<int>();

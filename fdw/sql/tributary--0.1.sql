@@ -139,7 +139,8 @@ CREATE TABLE migration.failure (
 CREATE INDEX ON migration.failure (step, source) WHERE resolved_at IS NULL;
 
 -- Settings a DBA may change while a run goes on; the loader re-reads them between
--- batches. The row with step '*' holds the defaults; a step's own row overrides them.
+-- batches. A row with step '*' (if any) holds defaults; a step's own row overrides them;
+-- NULL means "not set here".
 CREATE TABLE migration.setting (
 	step text PRIMARY KEY,
 	batch_size integer CHECK (batch_size > 0),
@@ -148,7 +149,6 @@ CREATE TABLE migration.setting (
 	paused boolean NOT NULL DEFAULT false,
 	updated_at timestamptz NOT NULL DEFAULT now()
 );
-INSERT INTO migration.setting (step, batch_size, jobs, rows_per_second) VALUES ('*', NULL, 1, 0);
 
 SELECT pg_catalog.pg_extension_config_dump('migration.step', '');
 SELECT pg_catalog.pg_extension_config_dump('migration.step_state', '');
@@ -159,7 +159,7 @@ SELECT pg_catalog.pg_extension_config_dump('migration.batch_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('migration.watermark', '');
 SELECT pg_catalog.pg_extension_config_dump('migration.failure', '');
 SELECT pg_catalog.pg_extension_config_dump('migration.failure_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('migration.setting', 'WHERE step <> ''*''');
+SELECT pg_catalog.pg_extension_config_dump('migration.setting', '');
 
 -- The type of a column of a relation, or NULL when it has no such column.
 CREATE FUNCTION migration.column_type(rel regclass, col text) RETURNS regtype

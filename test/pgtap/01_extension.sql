@@ -1,6 +1,6 @@
 -- The extension's SQL surface: what CREATE EXTENSION tributary must create.
 BEGIN;
-SELECT plan(11);
+SELECT plan(12);
 
 SELECT has_extension('tributary', 'the tributary extension is installed');
 SELECT has_schema('migration', 'CREATE EXTENSION creates the migration schema');
@@ -25,6 +25,13 @@ SELECT throws_ok($$SELECT tributary_boundary_check('bad_alloc')$$, '53200', 'out
 	'std::bad_alloc becomes out of memory');
 SELECT ok(NOT has_function_privilege('public', 'tributary_boundary_check(text)', 'EXECUTE'),
 	'PUBLIC may not run the boundary check');
+
+SELECT set_eq(
+	$$SELECT c::regclass::text FROM pg_extension, unnest(extconfig) AS c WHERE extname = 'tributary'$$,
+	ARRAY['migration.step', 'migration.step_state', 'migration.run', 'migration.run_id_seq',
+	      'migration.batch', 'migration.batch_id_seq', 'migration.watermark', 'migration.failure',
+	      'migration.failure_id_seq', 'migration.setting'],
+	'pg_dump keeps every state table of the migration schema');
 
 SELECT * FROM finish();
 ROLLBACK;

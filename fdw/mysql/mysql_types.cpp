@@ -59,9 +59,13 @@
 #include <charconv>
 #include <cstring>
 
+#include "fdw/remote/calendar.hpp"
 #include "fdw/remote/driver_zone.hpp"
 
 namespace tributary::mysql {
+
+using remote::civil_from_days;
+using remote::days_from_civil;
 
 using remote::Cell;
 using remote::CellKind;
@@ -366,31 +370,6 @@ fraction(const char *&p, const char *end, Temporal &out) noexcept
 	return true;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-std::int64_t
-days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept
-{
-	y -= m <= 2;
-	const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-	const unsigned yoe = static_cast<unsigned>(y - era * 400);
-	const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-void
-civil_from_days(std::int64_t z, std::int32_t &y, std::uint8_t &m, std::uint8_t &d) noexcept
-{
-	z += 719468;
-	const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	const unsigned doe = static_cast<unsigned>(z - era * 146097);
-	const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	const unsigned mp = (5 * doy + 2) / 153;
-	d = static_cast<std::uint8_t>(doy - (153 * mp + 2) / 5 + 1);
-	m = static_cast<std::uint8_t>(mp < 10 ? mp + 3 : mp - 9);
-	y = static_cast<std::int32_t>(static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2));
-}
 
 } // namespace
 

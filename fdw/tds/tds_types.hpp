@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include "fdw/remote/calendar.hpp"
 #include "fdw/remote/remote.hpp"
 
 #include <cstddef>
@@ -110,7 +111,7 @@ void numeric_text(bool negative, const unsigned char *magnitude, std::size_t n, 
 void money_text(std::int64_t units, std::string &out);
 
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept;
-void civil_from_days(std::int64_t z, std::int32_t &y, std::uint8_t &m, std::uint8_t &d) noexcept;
+using remote::civil_from_days;
+using remote::days_from_civil;
 
 } // namespace tributary::tds

@@ -71,6 +71,12 @@ n_ok=$(grep -cE 'Test +#[0-9]+: .* Passed' "$TRIBUTARY_RUN_DIR/ctest.out" || tru
 n_bad=$(grep -cE 'Test +#[0-9]+: .*(Failed|Exception|Timeout|Not Run)' "$TRIBUTARY_RUN_DIR/ctest.out" || true)
 [ $rc -ne 0 ] && [ "$n_bad" -eq 0 ] && n_bad=1
 record "ctest" "$n_ok" "$n_bad"
+# The GoogleTest cases inside those ctest tests, for the record.
+log=build/Testing/Temporary/LastTest.log
+g_ok=$(sed -nE 's/^\[  PASSED  \] ([0-9]+) tests?\.$/\1/p' "$log" 2>/dev/null | awk '{s+=$1} END {print s+0}')
+g_bad=$(sed -nE 's/^\[  FAILED  \] ([0-9]+) tests?, listed below:$/\1/p' "$log" 2>/dev/null | awk '{s+=$1} END {print s+0}')
+echo "GoogleTest cases: $g_ok passed, $g_bad failed"
+summary+=("$(printf '%-14s %5d passed, %d failed (inside ctest)' "gtest cases" "$g_ok" "$g_bad")")
 
 # pgTAP: each file one transaction, rolled back.
 section "pgTAP (pg_prove)"

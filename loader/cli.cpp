@@ -83,6 +83,13 @@ run_cli(int argc, char **argv)
 						   "wait for a step another run holds, instead of stopping");
 			 sub->add_option("-j,--jobs", o.jobs, "independent steps run in parallel")
 				 ->check(CLI::Range(1, 64));
+			 sub->add_option("-m,--mode", o.mode,
+							 "full: every row, resuming after the last batch; diff: rows whose "
+							 "updated_at changed since the step's watermark")
+				 ->check(CLI::IsMember({"full", "diff"}));
+			 sub->add_option("--overlap", o.overlap,
+							 "diff: look again this far before the watermark, for late commits "
+							 "and clock skew (an interval)");
 		 },
 		 [&g, &o]() { return cmd_run(g, o); }},
 		{"status", "print each step's state, counts, failures and the last runs", nullptr,

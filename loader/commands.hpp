@@ -23,6 +23,8 @@ struct RunOptions {
 	bool restart = false;
 	bool wait = false;
 	int jobs = 1;
+	std::string mode = "full";		   /* full | diff */
+	std::string overlap = "5 minutes"; /* diff: how far before the watermark to look again */
 };
 
 int cmd_check(const Globals &g);

@@ -133,13 +133,13 @@ run_one(const Globals &g, const RunOptions &o, const Step &step, long run_id, Pr
 						   "\" is being migrated by another run";
 			return result;
 		}
-		PgTarget target(*conn);
-		if (target.is_completed(step) && !o.restart) {
+		PgTarget target(*conn, o.mode == "diff", o.overlap);
+		if (o.mode == "full" && target.is_completed(step) && !o.restart) {
 			result.outcome = Outcome::skipped_completed;
 			unlock_step(*conn, step);
 			return result;
 		}
-		if (o.restart) {
+		if (o.restart && o.mode == "full") {
 			reset_step(*conn, step);
 		}
 		StepRunner runner(
@@ -240,7 +240,7 @@ cmd_run(const Globals &g, const RunOptions &o)
 	for (const Step &s : steps) {
 		names.push_back(s.name + "/" + s.source);
 	}
-	long run_id = start_run(*conn, "full", names);
+	long run_id = start_run(*conn, o.mode, names);
 	std::signal(SIGINT, on_signal);
 	std::signal(SIGTERM, on_signal);
 	Progress progress(g.quiet || g.json);

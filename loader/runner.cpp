@@ -61,8 +61,7 @@ StepTotals
 StepRunner::run(const Step &step, long run_id)
 {
 	StepTotals totals;
-	std::optional<Key> after = m_target.resume_point(step);
-	m_target.mark(step, run_id, "in_progress");
+	std::optional<Key> after = m_target.begin_step(step, run_id);
 	for (;;) {
 		if (m_stop != nullptr && m_stop->load()) {
 			return totals;
@@ -92,7 +91,7 @@ StepRunner::run(const Step &step, long run_id)
 		}
 		throttle(settings, s.rows, seconds);
 	}
-	m_target.mark(step, run_id, "completed");
+	m_target.end_step(step, run_id);
 	return totals;
 }
 

@@ -155,6 +155,7 @@ struct PgTarget::Shape {
 	std::string stage_next;
 	std::string batch_staged;			/* staged rows $2..$3 */
 	std::string staged_row;				/* key and row of staged row $1 */
+	std::string ua_type;				/* format_type of the updated_at column, if any */
 	std::string next_key_first;
 	std::string next_key_next;
 	std::string source_row;
@@ -252,6 +253,9 @@ reset_step(pqxx::connection &conn, const Step &step)
 	tx.exec_params("UPDATE migration.step_state SET state = 'pending', last_key = NULL, "
 				   "updated_at = now() WHERE step = $1 AND source = $2",
 				   step.name, step.source);
+	/* The restarted load takes a new first watermark. */
+	tx.exec_params("DELETE FROM migration.watermark WHERE step = $1 AND source = $2", step.name,
+				   step.source);
 	tx.commit();
 }
 
@@ -301,7 +305,17 @@ PgTarget::shape(const Step &step)
 		identity_always = r[1].as<bool>();
 	}
 	std::string map_table = "migration." + tx.quote_name("map_" + step.name);
+	std::string ua;
+	std::string ua_type;
+	if (!step.updated_at_column.empty()) {
+		ua = tx.quote_name(step.updated_at_column);
+		ua_type = tx.exec_params1("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+								  "WHERE attrelid = $1::regclass AND attname = $2",
+								  step.source_relation, step.updated_at_column)[0]
+					  .as<std::string>();
+	}
 	tx.commit();
+	sh->ua_type = ua_type;
 
 	/*
 	 * Keyset conditions on the key in parameters $first…, spelled with plain comparisons
@@ -384,12 +398,24 @@ PgTarget::shape(const Step &step)
 	 * A batch is two statements: the key of its last row (only the key is read, so a
 	 * transform view computes nothing else), then the rows up to that key.
 	 */
+	/*
+	 * Diff mode reads only rows changed in the step's window: updated_at after $a (the
+	 * watermark less the overlap) and at most $a+1 (the high-water mark taken when the
+	 * run started). The window's two parameters come after every other parameter.
+	 */
+	auto window = [&](size_t first) {
+		if (!m_diff) {
+			return std::string();
+		}
+		return " AND (" + ua + " > $" + std::to_string(first) + "::" + ua_type + " AND " + ua +
+			   " <= $" + std::to_string(first + 1) + "::" + ua_type + ")";
+	};
 	auto bound = [&](bool with_after) {
 		return "SELECT json_build_array(" + join(key_text, ", ") + ")::text FROM (SELECT " +
-			   join(sh->key_cols, ", ") + " FROM " + sh->src +
-			   (with_after ? " WHERE " + after_cond(1) : std::string()) + " ORDER BY " +
-			   join(order_asc, ", ") + " LIMIT {LIMIT}) b ORDER BY " + join(order_desc, ", ") +
-			   " LIMIT 1";
+			   join(sh->key_cols, ", ") + " FROM " + sh->src + " WHERE " +
+			   (with_after ? after_cond(1) : std::string("true")) +
+			   window(with_after ? 1 + nkeys : 1) + " ORDER BY " + join(order_asc, ", ") +
+			   " LIMIT {LIMIT}) b ORDER BY " + join(order_desc, ", ") + " LIMIT 1";
 	};
 	sh->bound_first = bound(false);
 	sh->bound_next = bound(true);
@@ -416,8 +442,10 @@ PgTarget::shape(const Step &step)
 			   "SELECT (SELECT count(*) FROM src), "
 			   "(SELECT count(*) FROM up WHERE tributary_inserted), (SELECT count(*) FROM up)";
 	};
-	sh->batch_first = upsert("SELECT * FROM " + sh->src + " WHERE " + range(false));
-	sh->batch_next = upsert("SELECT * FROM " + sh->src + " WHERE " + range(true));
+	sh->batch_first =
+		upsert("SELECT * FROM " + sh->src + " WHERE " + range(false) + window(2 + nkeys));
+	sh->batch_next =
+		upsert("SELECT * FROM " + sh->src + " WHERE " + range(true) + window(2 + 2 * nkeys));
 	/*
 	 * When a batch is refused, its rows are read once more into a temporary table, numbered
 	 * in key order, and bisected there (with savepoints) instead of at the source.
@@ -427,7 +455,8 @@ PgTarget::shape(const Step &step)
 		std::string cond = with_after ? key_cond(1, " > ", " > ") + " AND " + key_cond(1 + nkeys, " < ", " <= ")
 									  : key_cond(1, " < ", " <= ");
 		return "INSERT INTO pg_temp.tributary_stage SELECT row_number() OVER (ORDER BY " +
-			   join(order_asc, ", ") + "), * FROM " + sh->src + " WHERE " + cond;
+			   join(order_asc, ", ") + "), * FROM " + sh->src + " WHERE " + cond +
+			   window(with_after ? 1 + 2 * nkeys : 1 + nkeys);
 	};
 	sh->stage_create = "CREATE TEMP TABLE tributary_stage ON COMMIT DROP AS SELECT 0::bigint AS "
 					   "tributary_rn, * FROM " + sh->src + " WITH NO DATA";
@@ -439,8 +468,9 @@ PgTarget::shape(const Step &step)
 					 "- 'tributary_rn')::text FROM pg_temp.tributary_stage s WHERE tributary_rn = $1";
 	auto next_key = [&](bool with_after) {
 		return "SELECT json_build_array(" + join(key_text, ", ") + ")::text FROM " + sh->src +
-			   (with_after ? " WHERE " + after_cond(1) : std::string()) + " ORDER BY " +
-			   join(order_asc, ", ") + " LIMIT 1";
+			   " WHERE " + (with_after ? after_cond(1) : std::string("true")) +
+			   window(with_after ? 1 + nkeys : 1) + " ORDER BY " + join(order_asc, ", ") +
+			   " LIMIT 1";
 	};
 	sh->next_key_first = next_key(false);
 	sh->next_key_next = next_key(true);
@@ -454,17 +484,90 @@ PgTarget::shape(const Step &step)
 	return *sh;
 }
 
-std::optional<Key>
-PgTarget::resume_point(const Step &step)
+namespace {
+
+std::string
+step_id(const Step &step)
 {
-	pqxx::read_transaction tx(m_conn);
+	return step.name + "/" + step.source;
+}
+
+} // namespace
+
+std::optional<Key>
+PgTarget::begin_step(const Step &step, long run_id)
+{
+	if (m_diff) {
+		if (step.updated_at_column.empty()) {
+			throw std::runtime_error("step \"" + step.name + "\" has no updated_at column, so it has "
+									 "no diff mode (define it with updated_at_column)");
+		}
+		if (!is_completed(step)) {
+			throw std::runtime_error("step \"" + step.name + "\" of source \"" + step.source +
+									 "\" has not completed a full load; run a full load first");
+		}
+		const Shape &sh = shape(step);
+		const bool temporal = sh.ua_type.rfind("timestamp", 0) == 0 || sh.ua_type == "date";
+		pqxx::work tx(m_conn);
+		/* The high-water mark now; the low end: the watermark less the overlap window. */
+		auto high = tx.exec1("SELECT max(" + tx.quote_name(step.updated_at_column) + ")::text FROM " +
+							 step.source_relation)[0];
+		auto low = tx.exec_params(
+			temporal ? "SELECT (high_water::" + sh.ua_type + " - $3::interval)::" + sh.ua_type +
+						   "::text FROM migration.watermark WHERE step = $1 AND source = $2"
+					 : std::string("SELECT high_water FROM migration.watermark "
+								   "WHERE step = $1 AND source = $2 AND $3::text IS NOT NULL"),
+			step.name, step.source, m_overlap);
+		/* No watermark (the source was empty at the full load): from the beginning. */
+		std::string from = !low.empty() ? low[0][0].as<std::string>()
+						   : temporal	? std::string("0001-01-01")
+										: std::string("-9223372036854775808");
+		m_windows[step_id(step)] = {from, high.is_null() ? std::string() : high.as<std::string>()};
+		tx.commit();
+		return std::nullopt;
+	}
+	pqxx::work tx(m_conn);
+	if (!step.updated_at_column.empty()) {
+		/* The first watermark: taken before the first row is read, kept on resume. */
+		tx.exec_params("INSERT INTO migration.watermark (step, source, high_water, run_id) "
+					   "SELECT $1, $2, m, $3 FROM (SELECT max(" +
+						   tx.quote_name(step.updated_at_column) + ")::text AS m FROM " +
+						   step.source_relation + ") s WHERE m IS NOT NULL "
+												  "ON CONFLICT (step, source) DO NOTHING",
+					   step.name, step.source, run_id);
+	}
+	tx.exec_params("UPDATE migration.step_state SET state = 'in_progress', last_run_id = $3, "
+				   "updated_at = now() WHERE step = $1 AND source = $2",
+				   step.name, step.source, run_id);
 	auto r = tx.exec_params("SELECT last_key::text FROM migration.step_state "
-							"WHERE step = $1 AND source = $2 AND state <> 'completed'",
+							"WHERE step = $1 AND source = $2",
 							step.name, step.source);
+	tx.commit();
 	if (r.empty() || r[0][0].is_null()) {
 		return std::nullopt;
 	}
 	return parse_key(r[0][0].as<std::string>());
+}
+
+void
+PgTarget::end_step(const Step &step, long run_id)
+{
+	pqxx::work tx(m_conn);
+	if (m_diff) {
+		const auto &w = m_windows[step_id(step)];
+		if (!w.second.empty()) {
+			tx.exec_params("INSERT INTO migration.watermark AS w (step, source, high_water, run_id) "
+						   "VALUES ($1, $2, $3, $4) ON CONFLICT (step, source) DO UPDATE SET "
+						   "high_water = EXCLUDED.high_water, run_id = EXCLUDED.run_id, "
+						   "updated_at = now()",
+						   step.name, step.source, w.second, run_id);
+		}
+	} else {
+		tx.exec_params("UPDATE migration.step_state SET state = 'completed', last_run_id = $3, "
+					   "updated_at = now() WHERE step = $1 AND source = $2",
+					   step.name, step.source, run_id);
+	}
+	tx.commit();
 }
 
 bool
@@ -477,30 +580,17 @@ PgTarget::is_completed(const Step &step)
 	return !r.empty() && r[0][0].as<bool>();
 }
 
-void
-PgTarget::mark(const Step &step, long run_id, const std::string &state)
+std::vector<std::string>
+PgTarget::with_window(const Step &step, std::vector<std::string> params) const
 {
-	pqxx::work tx(m_conn);
-	tx.exec_params("UPDATE migration.step_state SET state = $3, last_run_id = $4, "
-				   "updated_at = now() WHERE step = $1 AND source = $2",
-				   step.name, step.source, state, run_id);
-	tx.commit();
-}
-
-namespace {
-
-pqxx::result
-exec_with_key(pqxx::transaction_base &tx, const std::string &sql,
-			  std::vector<std::string> params_front, const std::optional<Key> &after)
-{
-	std::vector<std::string> params = std::move(params_front);
-	if (after) {
-		params.insert(params.end(), after->begin(), after->end());
+	if (m_diff) {
+		const auto &w = m_windows.at(step_id(step));
+		params.push_back(w.first);
+		params.push_back(w.second);
 	}
-	return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+	return params;
 }
 
-} // namespace
 
 /*
  * Bisect staged rows lo..hi (numbered in key order) with savepoints: what is accepted
@@ -550,7 +640,12 @@ PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &af
 	long failed = 0;
 	try {
 		auto started = tx.exec1("SELECT clock_timestamp()::text")[0].as<std::string>();
-		auto bound = exec_with_key(tx, bound_sql, {}, after);
+		std::vector<std::string> bound_params;
+		if (after) {
+			bound_params = *after;
+		}
+		auto bound = tx.exec_params(bound_sql,
+									pqxx::prepare::make_dynamic_params(with_window(step, bound_params)));
 		if (bound.empty() || bound[0][0].is_null()) {
 			return r; /* no rows after `after` */
 		}
@@ -562,6 +657,7 @@ PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &af
 		range.insert(range.end(), r.last.begin(), r.last.end());
 		std::vector<std::string> params{step.source};
 		params.insert(params.end(), range.begin(), range.end());
+		params = with_window(step, params);
 		try {
 			Savepoint sp(tx, "tributary_batch");
 			auto row = tx.exec_params(after ? sh.batch_next : sh.batch_first,
@@ -577,7 +673,7 @@ PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &af
 			/* Some row was refused: stage the batch's rows once and isolate the bad ones. */
 			tx.exec0(sh.stage_create);
 			tx.exec_params(after ? sh.stage_next : sh.stage_first,
-						   pqxx::prepare::make_dynamic_params(range));
+						   pqxx::prepare::make_dynamic_params(with_window(step, range)));
 			long n = tx.exec1("SELECT count(*) FROM pg_temp.tributary_stage")[0].as<long>();
 			if (n > 0) {
 				load_staged(tx, step, run_id, 1, n, r, failed);
@@ -589,11 +685,13 @@ PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &af
 					   "VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8, $9, $10::timestamptz)",
 					   run_id, step.name, step.source, lower, key_json(r.last), r.rows_read,
 					   r.inserted, r.updated, failed, started);
-		tx.exec_params("UPDATE migration.step_state SET state = 'in_progress', last_key = $3::jsonb, "
-					   "rows_done = rows_done + $4, rows_failed = rows_failed + $5, "
-					   "last_run_id = $6, updated_at = now() WHERE step = $1 AND source = $2",
+		/* A diff run leaves the full load's resume point alone. */
+		tx.exec_params("UPDATE migration.step_state SET last_key = CASE WHEN $7 THEN last_key "
+					   "ELSE $3::jsonb END, rows_done = rows_done + $4, "
+					   "rows_failed = rows_failed + $5, last_run_id = $6, updated_at = now() "
+					   "WHERE step = $1 AND source = $2",
 					   step.name, step.source, key_json(r.last), r.rows_read - failed, failed,
-					   run_id);
+					   run_id, m_diff);
 		tx.exec_params("UPDATE migration.run SET rows_read = rows_read + $2, "
 					   "rows_written = rows_written + $3, rows_failed = rows_failed + $4 "
 					   "WHERE id = $1",
@@ -616,7 +714,11 @@ PgTarget::next_key(const Step &step, const std::optional<Key> &after)
 	const Shape &sh = shape(step);
 	pqxx::read_transaction tx(m_conn);
 	const std::string &sql = after ? sh.next_key_next : sh.next_key_first;
-	auto r = exec_with_key(tx, sql, {}, after);
+	std::vector<std::string> params;
+	if (after) {
+		params = *after;
+	}
+	auto r = tx.exec_params(sql, pqxx::prepare::make_dynamic_params(with_window(step, params)));
 	if (r.empty() || r[0][0].is_null()) {
 		return std::nullopt;
 	}
@@ -642,10 +744,10 @@ PgTarget::record_failure(const Step &step, long run_id, const Key &key, const Da
 		/* The transform itself fails on this row: keep the failure without its row. */
 	}
 	insert_failure(tx, step, run_id, key_json(key), error, have_row ? &row_json : nullptr);
-	tx.exec_params("UPDATE migration.step_state SET last_key = $3::jsonb, "
-				   "rows_failed = rows_failed + 1, updated_at = now() "
+	tx.exec_params("UPDATE migration.step_state SET last_key = CASE WHEN $4 THEN last_key "
+				   "ELSE $3::jsonb END, rows_failed = rows_failed + 1, updated_at = now() "
 				   "WHERE step = $1 AND source = $2",
-				   step.name, step.source, key_json(key));
+				   step.name, step.source, key_json(key), m_diff);
 	tx.exec_params("UPDATE migration.run SET rows_read = rows_read + 1, "
 				   "rows_failed = rows_failed + 1 WHERE id = $1",
 				   run_id);

@@ -51,10 +51,14 @@ struct LiveSettings {
 class Target {
 public:
 	virtual ~Target() = default;
-	/* Where a step stands: the key after which to go on (nullopt: from the start). */
-	virtual std::optional<Key> resume_point(const Step &step) = 0;
+	/*
+	 * Start (or resume) a step in this run: returns the key after which to go on
+	 * (nullopt: from the first row).
+	 */
+	virtual std::optional<Key> begin_step(const Step &step, long run_id) = 0;
+	/* The step reached the end of its source in this run. */
+	virtual void end_step(const Step &step, long run_id) = 0;
 	virtual bool is_completed(const Step &step) = 0;
-	virtual void mark(const Step &step, long run_id, const std::string &state) = 0;
 	/*
 	 * Load up to limit rows with keys after `after`, upserting into the target and the
 	 * id map, and record the batch — all in one committed transaction. Rows the target

@@ -14,9 +14,13 @@ class FakeTarget : public loader::Target {
 public:
 	FakeTarget(int n, std::set<int> bad) : m_n(n), m_bad(std::move(bad)) {}
 
-	std::optional<loader::Key> resume_point(const loader::Step &) override { return m_resume; }
+	std::optional<loader::Key> begin_step(const loader::Step &, long) override
+	{
+		m_state = "in_progress";
+		return m_resume;
+	}
+	void end_step(const loader::Step &, long) override { m_state = "completed"; }
 	bool is_completed(const loader::Step &) override { return m_state == "completed"; }
-	void mark(const loader::Step &, long, const std::string &state) override { m_state = state; }
 
 	loader::BatchResult load_batch(const loader::Step &, long, const std::optional<loader::Key> &after,
 								   int limit) override

@@ -60,6 +60,7 @@
 #include <cstring>
 
 #include "fdw/remote/calendar.hpp"
+#include "fdw/remote/options_util.hpp"
 #include "fdw/remote/driver_zone.hpp"
 
 namespace tributary::mysql {
@@ -77,22 +78,7 @@ namespace {
 
 constexpr unsigned int binary_charset = 63;
 
-bool
-parse_bool_option(const std::string &name, const std::string &value)
-{
-	std::string v;
-	for (const char c : value) {
-		v += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-	}
-	if (v == "true" || v == "on" || v == "yes" || v == "1") {
-		return true;
-	}
-	if (v == "false" || v == "off" || v == "no" || v == "0") {
-		return false;
-	}
-	throw RemoteError(ErrorKind::invalid_option,
-	                  "invalid value for boolean option \"" + name + "\": \"" + value + "\"");
-}
+using remote::parse_bool_option;
 
 /* PostgreSQL spelling: always double-quoted, so keywords and case survive. */
 std::string

@@ -53,6 +53,7 @@
 #include <vector>
 
 #include "fdw/remote/calendar.hpp"
+#include "fdw/remote/options_util.hpp"
 #include "fdw/remote/driver_zone.hpp"
 
 namespace tributary::tds {
@@ -87,22 +88,7 @@ static_assert(sizeof(DBNUMERIC) == 35, "DBNUMERIC layout: precision, scale, arra
 static_assert(sizeof(DBMONEY) == 8 && sizeof(DBMONEY4) == 4, "DBMONEY layouts");
 static_assert(sizeof(DBDATETIME) == 8 && sizeof(DBDATETIME4) == 4, "DBDATETIME layouts");
 
-bool
-parse_bool_option(const std::string &name, const std::string &value)
-{
-	std::string v;
-	for (const char c : value) {
-		v += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-	}
-	if (v == "true" || v == "on" || v == "yes" || v == "1") {
-		return true;
-	}
-	if (v == "false" || v == "off" || v == "no" || v == "0") {
-		return false;
-	}
-	throw RemoteError(ErrorKind::invalid_option,
-	                  "invalid value for boolean option \"" + name + "\": \"" + value + "\"");
-}
+using remote::parse_bool_option;
 
 std::string
 lower(const std::string &s)

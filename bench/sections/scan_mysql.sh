@@ -88,7 +88,7 @@ section_scan_mysql() {
 	# Memory: the same scan over MEM_SMALL and MEM_LARGE rows. mysql_fdw keeps a whole
 	# result in memory when a column is text; it runs at the large size only if what it
 	# needed per row at the small size, times MEM_LARGE, fits in half the free memory.
-	local mtsv=$W/scan_mysql_mem.tsv name size ft fdw
+	local mtsv=$W/scan_mysql_mem.tsv name size ft fdw small_anon=0
 	: >"$mtsv"
 	for fdw in tributary_mysql mysql_fdw; do
 		for size in small large; do

@@ -17,6 +17,7 @@
 #include "fdw/mysql/mysql_dialect.hpp"
 #include "fdw/mysql/mysql_driver.hpp"
 #include "fdw/mysql/mysql_errors.hpp"
+#include "fdw/remote/options_util.hpp"
 #include "fdw/remote/driver_zone.hpp"
 
 namespace tributary::mysql {
@@ -172,21 +173,7 @@ cell_long(const remote::Cell &cell, long fallback)
 	}
 }
 
-remote::Query
-text_query(std::string sql, std::vector<std::string> texts)
-{
-	remote::Query q;
-	q.sql = std::move(sql);
-	q.param_storage = std::move(texts);
-	for (const auto &t : q.param_storage) {
-		remote::Cell c;
-		c.kind = remote::CellKind::text;
-		c.data = t.data();
-		c.size = t.size();
-		q.params.push_back(c);
-	}
-	return q;
-}
+using remote::text_query;
 
 } // namespace
 

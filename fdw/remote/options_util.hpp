@@ -1,10 +1,14 @@
 /*
- * options_util.hpp — option value parsing shared by the drivers.
+ * options_util.hpp — small text helpers shared by the drivers: option values, declared
+ * type names, and plain-text parameter queries.
  * Zone: driver zone, std only.
  */
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include "fdw/remote/remote.hpp"
 
 namespace tributary::remote {
 
@@ -13,5 +17,14 @@ namespace tributary::remote {
  * the option otherwise.
  */
 bool parse_bool_option(const std::string &name, const std::string &value);
+
+/*
+ * The numbers inside the first parentheses of a declared type: "decimal(10,2)" → {10, 2};
+ * empty when there are none or they are not numbers ("enum('a')", "(max)").
+ */
+std::vector<long> type_modifiers(const std::string &type_name);
+
+/* A query whose parameters are the given texts (the Query owns their bytes). */
+Query text_query(std::string sql, std::vector<std::string> texts);
 
 } // namespace tributary::remote

@@ -25,6 +25,7 @@
 #include "fdw/tds/tds_dialect.hpp"
 #include "fdw/tds/tds_driver.hpp"
 #include "fdw/tds/tds_types.hpp"
+#include "fdw/remote/options_util.hpp"
 #include "fdw/remote/driver_zone.hpp"
 
 namespace tributary::tds {
@@ -218,21 +219,7 @@ cell_long(const remote::Cell &cell, long fallback)
 	}
 }
 
-remote::Query
-text_query(std::string sql, std::vector<std::string> texts)
-{
-	remote::Query q;
-	q.sql = std::move(sql);
-	q.param_storage = std::move(texts);
-	for (const auto &t : q.param_storage) {
-		remote::Cell c;
-		c.kind = remote::CellKind::text;
-		c.data = t.data();
-		c.size = t.size();
-		q.params.push_back(c);
-	}
-	return q;
-}
+using remote::text_query;
 
 } // namespace
 

@@ -102,32 +102,7 @@ lower(const std::string &s)
 	return out;
 }
 
-/* The numbers inside the first parentheses of a declared type: "decimal(10,2)" → {10, 2}. */
-std::vector<long>
-type_modifiers(const std::string &type_name)
-{
-	std::vector<long> out;
-	const auto open = type_name.find('(');
-	if (open == std::string::npos) {
-		return out;
-	}
-	long value = -1;
-	for (std::size_t i = open + 1; i < type_name.size(); i++) {
-		const char c = type_name[i];
-		if (c >= '0' && c <= '9') {
-			value = (value < 0 ? 0 : value * 10) + (c - '0');
-		} else if (c == ',' || c == ')') {
-			out.push_back(value);
-			value = -1;
-			if (c == ')') {
-				break;
-			}
-		} else if (c != ' ') {
-			return {}; /* "(max)" and the like */
-		}
-	}
-	return out;
-}
+using remote::type_modifiers;
 
 /* Fraction digits of time/datetime2/datetimeoffset, capped at PostgreSQL's 6. */
 int

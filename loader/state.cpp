@@ -710,9 +710,7 @@ PgTarget::begin_step(const Step &step, long run_id)
 		const bool temporal = sh.ua_type.rfind("timestamp", 0) == 0 || sh.ua_type == "date";
 		Unit u(m_session);
 		auto &tx = u.tx();
-		/* The high-water mark now; the low end: the watermark less the overlap window. */
-		auto high = tx.exec1("SELECT max(" + tx.quote_name(step.updated_at_column) + ")::text FROM " +
-							 step.source_relation)[0];
+		/* The low end: the watermark less the overlap window. */
 		auto low = tx.exec_params(
 			temporal ? "SELECT (high_water::" + sh.ua_type + " - $3::interval)::" + sh.ua_type +
 						   "::text FROM migration.watermark WHERE step = $1 AND source = $2"
@@ -723,6 +721,15 @@ PgTarget::begin_step(const Step &step, long run_id)
 		std::string from = !low.empty() ? low[0][0].as<std::string>()
 						   : temporal	? std::string("0001-01-01")
 										: std::string("-9223372036854775808");
+		/*
+		 * The high-water mark now: the newest updated_at above the low end. The condition
+		 * travels to the source (with an index on updated_at only the changed rows are
+		 * touched), whether or not the transform view lets max() itself be pushed.
+		 */
+		const std::string ua = tx.quote_name(step.updated_at_column);
+		auto high = tx.exec_params1("SELECT max(" + ua + ")::text FROM " + step.source_relation +
+										" WHERE " + ua + " > $1::" + sh.ua_type,
+									from)[0];
 		m_windows[step_id(step)] = {from, high.is_null() ? std::string() : high.as<std::string>()};
 		u.commit();
 		return std::nullopt;
@@ -868,9 +875,18 @@ PgTarget::load_selection(pqxx::transaction_base &tx, const Step &step, long run_
 	}
 }
 
+bool
+PgTarget::nothing_changed(const Step &step) const
+{
+	return windowed() && m_windows.at(step_id(step)).second.empty();
+}
+
 BatchResult
 PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &after, int limit)
 {
+	if (nothing_changed(step)) {
+		return BatchResult{};
+	}
 	const Shape &sh = shape(step);
 	std::string bound_sql = after ? sh.bound_next : sh.bound_first;
 	bound_sql.replace(bound_sql.find("{LIMIT}"), 7, std::to_string(limit));
@@ -1136,6 +1152,9 @@ PgTarget::compare_keys(const Step &step, const std::vector<Key> &keys)
 std::optional<Key>
 PgTarget::next_key(const Step &step, const std::optional<Key> &after)
 {
+	if (nothing_changed(step)) {
+		return std::nullopt;
+	}
 	const Shape &sh = shape(step);
 	Unit u(m_session);
 	const std::string &sql = after ? sh.next_key_next : sh.next_key_first;

@@ -178,6 +178,8 @@ private:
 	/* Diff mode: the window's two parameters appended to params. */
 	std::vector<std::string> with_window(const Step &step, std::vector<std::string> params) const;
 	bool windowed() const { return m_mode == Mode::diff; }
+	/* Diff mode: no source row changed above the watermark. */
+	bool nothing_changed(const Step &step) const;
 	/* Modes that leave the full load's resume point alone. */
 	bool keeps_resume_point() const { return m_mode != Mode::full; }
 

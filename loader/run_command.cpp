@@ -24,6 +24,7 @@
 #include "loader/commands.hpp"
 #include "loader/exit_codes.hpp"
 #include "loader/modes.hpp"
+#include "loader/ranges.hpp"
 #include "loader/runner.hpp"
 #include "loader/state.hpp"
 
@@ -134,38 +135,43 @@ run_one(const Globals &g, const RunOptions &o, const Step &step, long run_id, Pr
 			own = std::make_unique<Session>(connect(g.connect), false);
 		}
 		Session &session = shared != nullptr ? *shared : *own;
-		if (!lock_step(session, step, o.wait)) {
+		const Mode mode = parse_mode(o.mode);
+		/* A parallel full load shares the step with other loaders working on its ranges. */
+		const bool ranges = mode == Mode::full && use_ranges(session, step, o.jobs);
+		if (!lock_step(session, step, o.wait, ranges)) {
 			result.outcome = Outcome::locked;
 			result.error = "step \"" + step.name + "\" of source \"" + step.source +
 						   "\" is being migrated by another run";
 			return result;
 		}
-		const Mode mode = parse_mode(o.mode);
 		PgTarget target(session, mode, o.overlap);
 		if (mode == Mode::full && target.is_completed(step) && !o.restart) {
 			result.outcome = Outcome::skipped_completed;
-			unlock_step(session, step);
+			unlock_step(session, step, ranges);
 			return result;
 		}
 		if (o.restart && mode == Mode::full) {
 			reset_step(session, step);
 		}
+		auto observer = [&](const Step &s, const StepTotals &t) {
+			progress.batch(s, t,
+						   std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+							   .count());
+		};
 		CheckOptions co;
 		co.repair = o.repair;
 		co.delete_orphans = o.delete_orphans;
 		co.mark_orphans = o.mark_orphans;
 		switch (mode) {
 		case Mode::full:
+			if (ranges) {
+				result.totals = run_ranges(g.connect, session, step, run_id, o.jobs, observer, &g_stop);
+				break;
+			}
+			[[fallthrough]];
 		case Mode::diff:
 		case Mode::local_diff: {
-			StepRunner runner(
-				target,
-				[&](const Step &s, const StepTotals &t) {
-					progress.batch(s, t,
-								   std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-									   .count());
-				},
-				&g_stop);
+			StepRunner runner(target, observer, &g_stop);
 			result.totals = runner.run(step, run_id);
 			break;
 		}
@@ -183,7 +189,7 @@ run_one(const Globals &g, const RunOptions &o, const Step &step, long run_id, Pr
 		if (g_stop) {
 			result.error = "interrupted";
 		}
-		unlock_step(session, step);
+		unlock_step(session, step, ranges);
 	} catch (const std::exception &e) {
 		result.outcome = Outcome::failed;
 		std::string msg = e.what();

@@ -303,11 +303,11 @@ constexpr const char *lock_args = "hashtext('tributary'), hashtext($1 || '/' || 
 } // namespace
 
 bool
-lock_step(Session &session, const Step &step, bool wait)
+lock_step(Session &session, const Step &step, bool wait, bool shared)
 {
 	/* A dry run holds its locks until its transaction ends. */
 	const std::string fn = std::string(wait ? "pg_advisory" : "pg_try_advisory") +
-						   (session.dry_run() ? "_xact_lock(" : "_lock(");
+						   (session.dry_run() ? "_xact_lock" : "_lock") + (shared ? "_shared(" : "(");
 	Unit u(session);
 	auto r = u.tx().exec_params("SELECT " + fn + lock_args + ")::text", step.name, step.source);
 	u.commit();
@@ -315,13 +315,15 @@ lock_step(Session &session, const Step &step, bool wait)
 }
 
 void
-unlock_step(Session &session, const Step &step)
+unlock_step(Session &session, const Step &step, bool shared)
 {
 	if (session.dry_run()) {
 		return;
 	}
 	pqxx::nontransaction tx(session.conn());
-	tx.exec_params(std::string("SELECT pg_advisory_unlock(") + lock_args + ")", step.name, step.source);
+	tx.exec_params(std::string(shared ? "SELECT pg_advisory_unlock_shared(" : "SELECT pg_advisory_unlock(") +
+					   lock_args + ")",
+				   step.name, step.source);
 }
 
 void
@@ -332,8 +334,10 @@ reset_step(Session &session, const Step &step)
 	tx.exec_params("UPDATE migration.step_state SET state = 'pending', last_key = NULL, "
 				   "updated_at = now() WHERE step = $1 AND source = $2",
 				   step.name, step.source);
-	/* The restarted load takes a new first watermark. */
+	/* The restarted load takes a new first watermark, and cuts new ranges. */
 	tx.exec_params("DELETE FROM migration.watermark WHERE step = $1 AND source = $2", step.name,
+				   step.source);
+	tx.exec_params("DELETE FROM migration.range WHERE step = $1 AND source = $2", step.name,
 				   step.source);
 	u.commit();
 }
@@ -594,13 +598,13 @@ PgTarget::shape(const Step &step)
 		return "SELECT " + sh->key_json_expr + " FROM (SELECT " + join(sh->key_cols, ", ") +
 			   " FROM " + sh->src + " WHERE " +
 			   (with_after ? after_cond(1) : std::string("true")) +
-			   window(with_after ? 1 + nkeys : 1) + " ORDER BY " + join(order_asc, ", ") +
+			   window(with_after ? 1 + nkeys : 1) + "{RANGE} ORDER BY " + join(order_asc, ", ") +
 			   " LIMIT {LIMIT}) b ORDER BY " + join(order_desc, ", ") + " LIMIT 1";
 	};
 	sh->bound_first = bound(false);
 	sh->bound_next = bound(true);
-	sh->range_first = range(false, 2) + window(2 + nkeys);
-	sh->range_next = range(true, 2) + window(2 + 2 * nkeys);
+	sh->range_first = range(false, 2) + window(2 + nkeys) + "{RANGE}";
+	sh->range_next = range(true, 2) + window(2 + 2 * nkeys) + "{RANGE}";
 	/*
 	 * When a batch is refused, its rows are read once more into a temporary table, numbered
 	 * in key order, and bisected there (with savepoints) instead of at the source.
@@ -614,7 +618,7 @@ PgTarget::shape(const Step &step)
 	auto next_key = [&](bool with_after) {
 		return "SELECT " + sh->key_json_expr + " FROM " + sh->src + " WHERE " +
 			   (with_after ? after_cond(1) : std::string("true")) +
-			   window(with_after ? 1 + nkeys : 1) + " ORDER BY " + join(order_asc, ", ") +
+			   window(with_after ? 1 + nkeys : 1) + "{RANGE} ORDER BY " + join(order_asc, ", ") +
 			   " LIMIT 1";
 	};
 	sh->next_key_first = next_key(false);
@@ -737,17 +741,26 @@ PgTarget::begin_step(const Step &step, long run_id)
 	if (m_mode != Mode::full) {
 		return std::nullopt; /* every other mode reads the source from its first row */
 	}
+	if (m_range) {
+		/* One range of a parallel load (its first watermark was taken before any range). */
+		char host[256] = {0};
+		gethostname(host, sizeof(host) - 1);
+		Unit u(m_session);
+		auto r = u.tx().exec_params(
+			"UPDATE migration.range_state SET state = 'in_progress', last_run_id = $4, "
+			"claimed_by = $5, updated_at = now() WHERE step = $1 AND source = $2 AND no = $3 "
+			"RETURNING last_key::text",
+			step.name, step.source, m_range->no, run_id,
+			std::string(host) + ":" + std::to_string(getpid()));
+		u.commit();
+		if (r.empty() || r[0][0].is_null()) {
+			return std::nullopt;
+		}
+		return parse_key(r[0][0].as<std::string>());
+	}
+	take_first_watermark(step, run_id);
 	Unit u(m_session);
 	auto &tx = u.tx();
-	if (!step.updated_at_column.empty()) {
-		/* The first watermark: taken before the first row is read, kept on resume. */
-		tx.exec_params("INSERT INTO migration.watermark (step, source, high_water, run_id) "
-					   "SELECT $1, $2, m, $3 FROM (SELECT max(" +
-						   tx.quote_name(step.updated_at_column) + ")::text AS m FROM " +
-						   step.source_relation + ") s WHERE m IS NOT NULL "
-												  "ON CONFLICT (step, source) DO NOTHING",
-					   step.name, step.source, run_id);
-	}
 	tx.exec_params("UPDATE migration.step_state SET state = 'in_progress', last_run_id = $3, "
 				   "updated_at = now() WHERE step = $1 AND source = $2",
 				   step.name, step.source, run_id);
@@ -762,8 +775,67 @@ PgTarget::begin_step(const Step &step, long run_id)
 }
 
 void
+PgTarget::take_first_watermark(const Step &step, long run_id)
+{
+	if (step.updated_at_column.empty()) {
+		return;
+	}
+	/* The first watermark: taken before the first row is read, kept on resume. */
+	Unit u(m_session);
+	auto &tx = u.tx();
+	tx.exec_params("INSERT INTO migration.watermark (step, source, high_water, run_id) "
+				   "SELECT $1, $2, m, $3 FROM (SELECT max(" +
+					   tx.quote_name(step.updated_at_column) + ")::text AS m FROM " +
+					   step.source_relation + ") s WHERE m IS NOT NULL "
+											  "ON CONFLICT (step, source) DO NOTHING",
+				   step.name, step.source, run_id);
+	u.commit();
+}
+
+std::string
+PgTarget::ranged(const Shape &sh, std::string sql) const
+{
+	std::string cond;
+	if (m_range) {
+		std::vector<std::string> parts;
+		if (!m_range->lower.empty()) {
+			parts.push_back(sh.key_cols[0] + " > " + m_range->lower);
+		}
+		if (!m_range->upper.empty()) {
+			parts.push_back(sh.key_cols[0] + " <= " + m_range->upper);
+		}
+		if (!parts.empty()) {
+			cond = " AND (" + join(parts, " AND ") + ")";
+		}
+	}
+	replace_all(sql, "{RANGE}", cond);
+	return sql;
+}
+
+void
+PgTarget::range_progress(pqxx::transaction_base &tx, const Step &step, long run_id, const Key &last,
+						 long done, long failed)
+{
+	if (!m_range) {
+		return;
+	}
+	tx.exec_params("UPDATE migration.range_state SET last_key = $4::jsonb, rows_done = rows_done + $5, "
+				   "rows_failed = rows_failed + $6, last_run_id = $7, updated_at = now() "
+				   "WHERE step = $1 AND source = $2 AND no = $3",
+				   step.name, step.source, m_range->no, key_json(last), done, failed, run_id);
+}
+
+void
 PgTarget::end_step(const Step &step, long run_id)
 {
+	if (m_range) {
+		Unit u(m_session);
+		u.tx().exec_params("UPDATE migration.range_state SET state = 'completed', last_run_id = $4, "
+						   "updated_at = now() WHERE step = $1 AND source = $2 AND no = $3",
+						   step.name, step.source, m_range->no, run_id);
+		u.commit();
+		return;
+	}
 	Unit u(m_session);
 	auto &tx = u.tx();
 	if (m_mode == Mode::diff) {
@@ -888,7 +960,7 @@ PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &af
 		return BatchResult{};
 	}
 	const Shape &sh = shape(step);
-	std::string bound_sql = after ? sh.bound_next : sh.bound_first;
+	std::string bound_sql = ranged(sh, after ? sh.bound_next : sh.bound_first);
 	bound_sql.replace(bound_sql.find("{LIMIT}"), 7, std::to_string(limit));
 	Unit u(m_session);
 	auto &tx = u.tx();
@@ -914,7 +986,7 @@ PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &af
 		range.insert(range.end(), r.last.begin(), r.last.end());
 		std::vector<std::string> params{step.source};
 		params.insert(params.end(), range.begin(), range.end());
-		const std::string &cond = after ? sh.range_next : sh.range_first;
+		const std::string cond = ranged(sh, after ? sh.range_next : sh.range_first);
 		/* The stage statement has no source-name parameter: its conditions start at $1. */
 		std::string stage_cond = cond;
 		const size_t nparams = range.size() + (windowed() ? 2 : 0);
@@ -927,19 +999,23 @@ PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &af
 										{"{FILTER}", m_mode == Mode::local_diff ? sh.changed_filter : ""}}),
 					   fill(sh.stage_insert, {{"{COND}", stage_cond}}), with_window(step, params),
 					   with_window(step, range), r, failed);
-		std::string lower = after ? key_json(*after) : std::string("null");
+		/* The batch covers (lower, upper]: a range's first batch starts at the range. */
+		std::string lower = after ? key_json(*after)
+							: m_range && !m_range->lower.empty() ? key_json(Key{m_range->lower})
+																 : std::string("null");
 		tx.exec_params("INSERT INTO migration.batch (run_id, step, source, lower_key, upper_key, "
 					   "rows_read, rows_inserted, rows_updated, rows_failed, started_at) "
 					   "VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8, $9, $10::timestamptz)",
 					   run_id, step.name, step.source, lower, key_json(r.last), r.rows_read,
 					   r.inserted, r.updated, failed, started);
-		/* Only a full load moves the step's resume point. */
+		/* Only a full load moves the step's resume point (a range: the range's). */
 		tx.exec_params("UPDATE migration.step_state SET last_key = CASE WHEN $7 THEN last_key "
-					   "ELSE $3::jsonb END, rows_done = rows_done + CASE WHEN $7 THEN 0 ELSE $4 END, "
+					   "ELSE $3::jsonb END, rows_done = rows_done + CASE WHEN $8 THEN $4 ELSE 0 END, "
 					   "rows_failed = rows_failed + $5, last_run_id = $6, updated_at = now() "
 					   "WHERE step = $1 AND source = $2",
 					   step.name, step.source, key_json(r.last), r.rows_read - failed, failed,
-					   run_id, keeps_resume_point());
+					   run_id, keeps_resume_point(), m_mode == Mode::full);
+		range_progress(tx, step, run_id, r.last, r.rows_read - failed, failed);
 		tx.exec_params("UPDATE migration.run SET rows_read = rows_read + $2, "
 					   "rows_written = rows_written + $3, rows_failed = rows_failed + $4 "
 					   "WHERE id = $1",
@@ -1073,7 +1149,7 @@ PgTarget::compare(const Step &step, const std::optional<Key> &after, int limit, 
 {
 	const Shape &sh = shape(step);
 	const size_t nkeys = sh.key_cols.size();
-	std::string bound_sql = after ? sh.bound_next : sh.bound_first;
+	std::string bound_sql = ranged(sh, after ? sh.bound_next : sh.bound_first);
 	bound_sql.replace(bound_sql.find("{LIMIT}"), 7, std::to_string(limit));
 	Comparison c;
 	Unit u(m_session);
@@ -1113,7 +1189,7 @@ PgTarget::compare(const Step &step, const std::optional<Key> &after, int limit, 
 	}
 	c.last = parse_key(bound[0][0].as<std::string>());
 	params.insert(params.end(), c.last.begin(), c.last.end());
-	const std::string &cond = after ? sh.range_next : sh.range_first;
+	const std::string cond = ranged(sh, after ? sh.range_next : sh.range_first);
 	auto rows = tx.exec_params(fill(sh.compare, {{"{SCOND}", cond},
 												 {"{MCOND}", cond},
 												 {"{SFP}", fingerprints ? sh.source_fp : "NULL::bigint"},
@@ -1157,7 +1233,7 @@ PgTarget::next_key(const Step &step, const std::optional<Key> &after)
 	}
 	const Shape &sh = shape(step);
 	Unit u(m_session);
-	const std::string &sql = after ? sh.next_key_next : sh.next_key_first;
+	const std::string sql = ranged(sh, after ? sh.next_key_next : sh.next_key_first);
 	std::vector<std::string> params;
 	if (after) {
 		params = *after;
@@ -1194,6 +1270,7 @@ PgTarget::record_failure(const Step &step, long run_id, const Key &key, const Da
 				   "ELSE $3::jsonb END, rows_failed = rows_failed + 1, updated_at = now() "
 				   "WHERE step = $1 AND source = $2",
 				   step.name, step.source, key_json(key), keeps_resume_point());
+	range_progress(tx, step, run_id, key, 0, 1);
 	tx.exec_params("UPDATE migration.run SET rows_read = rows_read + 1, "
 				   "rows_failed = rows_failed + 1 WHERE id = $1",
 				   run_id);

@@ -82,13 +82,21 @@ long start_run(Session &session, const std::string &mode, const std::vector<std:
 void finish_run(Session &session, long run_id, const std::string &status, long read,
 				long written, long failed, const std::string &message);
 
-/* Advisory lock of one step and source; false if another session holds it. In a dry run
- * the lock lasts until the dry run's transaction ends. */
-bool lock_step(Session &session, const Step &step, bool wait);
-void unlock_step(Session &session, const Step &step);
+/* Advisory lock of one step and source; false if another session holds it. Shared: the
+ * loaders that share a parallel full load's ranges. In a dry run the lock lasts until the
+ * dry run's transaction ends. */
+bool lock_step(Session &session, const Step &step, bool wait, bool shared = false);
+void unlock_step(Session &session, const Step &step, bool shared = false);
 
 /* Restart a step from its first row (full mode with --restart). */
 void reset_step(Session &session, const Step &step);
+
+/* A key range of a parallel full load (migration.range): first key column in (lower, upper]. */
+struct KeyRange {
+	int no = 0;
+	std::string lower; /* empty: unbounded */
+	std::string upper; /* empty: unbounded */
+};
 
 /* A source key that did not match its target row (verify, find-missing). */
 struct Mismatch {
@@ -150,6 +158,10 @@ public:
 					   bool fingerprints);
 	/* Compare just these keys (verify --repair's second look). */
 	std::vector<Mismatch> compare_keys(const Step &step, const std::vector<Key> &keys);
+	/* Full mode: load only this range; its progress goes to migration.range_state. */
+	void set_range(std::optional<KeyRange> range) { m_range = std::move(range); }
+	/* The step's first watermark (full mode), before any row is read; kept if present. */
+	void take_first_watermark(const Step &step, long run_id);
 	/* The source keys of a step's unresolved failures, oldest first. */
 	std::vector<Key> failed_keys(const Step &step);
 	/* Mark failures of these keys resolved unless this run recorded them again. */
@@ -180,12 +192,18 @@ private:
 	bool windowed() const { return m_mode == Mode::diff; }
 	/* Diff mode: no source row changed above the watermark. */
 	bool nothing_changed(const Step &step) const;
-	/* Modes that leave the full load's resume point alone. */
-	bool keeps_resume_point() const { return m_mode != Mode::full; }
+	/* Modes that leave the step's resume point alone (a range has its own). */
+	bool keeps_resume_point() const { return m_mode != Mode::full || m_range.has_value(); }
+	/* A statement with its {RANGE} condition filled in (empty without a range). */
+	std::string ranged(const Shape &sh, std::string sql) const;
+	/* In a unit: the range's progress after a batch (or a recorded failure). */
+	void range_progress(pqxx::transaction_base &tx, const Step &step, long run_id, const Key &last,
+						long done, long failed);
 
 	Session &m_session;
 	Mode m_mode;
 	std::string m_overlap;
+	std::optional<KeyRange> m_range;
 	std::vector<std::pair<std::string, std::shared_ptr<Shape>>> m_shapes;
 	/* Diff mode, per step and source: (low, high) of the window; high empty = no rows. */
 	std::map<std::string, std::pair<std::string, std::string>> m_windows;

@@ -24,6 +24,7 @@ struct Step {
 	std::string updated_at_column; /* empty if none */
 	std::vector<std::string> depends_on;
 	int batch_size = 10000;
+	std::string fk_check = "auto"; /* options->>'fk_check': auto (by batch when safe) | row */
 };
 
 class PlanError : public std::runtime_error {

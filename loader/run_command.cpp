@@ -46,6 +46,7 @@ struct StepResult {
 	Outcome outcome = Outcome::pending;
 	StepTotals totals;
 	CheckTotals check;
+	bool fk_by_batch = false;
 	double seconds = 0;
 	std::string error;
 };
@@ -189,6 +190,7 @@ run_one(const Globals &g, const RunOptions &o, const Step &step, long run_id, Pr
 		if (g_stop) {
 			result.error = "interrupted";
 		}
+		result.fk_by_batch = target.foreign_keys_by_batch(step);
 		unlock_step(session, step, ranges);
 	} catch (const std::exception &e) {
 		result.outcome = Outcome::failed;
@@ -240,6 +242,7 @@ print_summary(const Globals &g, const RunOptions &o, long run_id, const std::vec
 								  {"failed", r.totals.failed},
 								  {"batches", r.totals.batches},
 								  {"seconds", r.seconds},
+								  {"foreign_keys", r.fk_by_batch ? "by batch" : "by row"},
 								  {"error", r.error}});
 			if (checking(o)) {
 				nlohmann::json sample = nlohmann::json::array();

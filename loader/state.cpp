@@ -10,6 +10,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -235,7 +236,8 @@ struct PgTarget::Shape {
 	std::string compare;				/* {SCOND}: source rows, {MCOND}: id map rows */
 	std::string tail;					/* id map rows after the last source key */
 	std::string map_cols;				/* mp.k1, mp.k2 … */
-	std::string mark_type;				/* filled on first use of remove_orphans */
+	bool fast_fk = false;				/* foreign keys checked per batch, not per row */
+	std::string target_name;			/* the target's name, for messages */
 };
 
 std::vector<Step>
@@ -247,7 +249,8 @@ load_steps(Session &session)
 	for (const auto &row : tx.exec(
 			 "SELECT name, source, source_relation::text, target_table::text, source_key, "
 			 "target_key, key_mode, coalesce(source_key_column, ''), "
-			 "coalesce(updated_at_column, ''), depends_on, batch_size FROM migration.step")) {
+			 "coalesce(updated_at_column, ''), depends_on, batch_size, "
+			 "coalesce(options->>'fk_check', 'auto') FROM migration.step")) {
 		Step s;
 		s.name = row[0].as<std::string>();
 		s.source = row[1].as<std::string>();
@@ -260,6 +263,7 @@ load_steps(Session &session)
 		s.updated_at_column = row[8].as<std::string>();
 		s.depends_on = parse_text_array(row[9]);
 		s.batch_size = row[10].as<int>();
+		s.fk_check = row[11].as<std::string>();
 		steps.push_back(std::move(s));
 	}
 	u.commit();
@@ -369,6 +373,17 @@ fill(std::string tpl, const std::vector<std::pair<std::string, std::string>> &va
 	return tpl;
 }
 
+/* A SQL string literal (standard_conforming_strings, as every supported server has). */
+std::string
+sql_literal(const std::string &value)
+{
+	std::string out = "'";
+	for (char c : value) {
+		out += c == '\'' ? std::string("''") : std::string(1, c);
+	}
+	return out + "'";
+}
+
 /* A PostgreSQL array literal of text values: {"a","b\"c"}. */
 std::string
 array_literal(const std::vector<std::string> &values)
@@ -450,6 +465,56 @@ PgTarget::shape(const Step &step)
 									  step.source_relation, step.updated_at_column)[0]
 						  .as<std::string>();
 	}
+	/*
+	 * The foreign keys of the target, for the by-batch check (see below), and whether that
+	 * check may replace PostgreSQL's per-row one here.
+	 */
+	struct ForeignKey {
+		std::string name, parent, parent_name;
+		std::vector<std::string> cols, types, parent_cols, col_names;
+	};
+	std::vector<ForeignKey> fks;
+	bool fast_fk = false;
+	if (step.fk_check != "row") {
+		auto safe = tx.exec_params1(
+			"SELECT has_parameter_privilege('session_replication_role', 'SET') "
+			"AND (SELECT relkind = 'r' FROM pg_class WHERE oid = $1::regclass) "
+			"AND NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal "
+			"AND tgenabled <> 'D') "
+			"AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE confrelid = $1::regclass AND contype = 'f' "
+			"AND confkey <> ARRAY[(SELECT attnum FROM pg_attribute WHERE attrelid = $1::regclass "
+			"AND attname = $2)]) "
+			"AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f' "
+			"AND (confmatchtype <> 's' OR condeferrable))",
+			step.target_table, step.target_key);
+		fast_fk = safe[0].as<bool>();
+	}
+	for (const auto &row : tx.exec_params(
+			 "SELECT c.conname, c.confrelid::regclass::text, p.relname, "
+			 "ARRAY(SELECT quote_ident(a.attname) FROM unnest(c.conkey) WITH ORDINALITY k(n, i) "
+			 "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.i), "
+			 "ARRAY(SELECT format_type(a.atttypid, a.atttypmod) FROM unnest(c.conkey) WITH ORDINALITY k(n, i) "
+			 "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.i), "
+			 "ARRAY(SELECT quote_ident(a.attname) FROM unnest(c.confkey) WITH ORDINALITY k(n, i) "
+			 "JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.i), "
+			 "ARRAY(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY k(n, i) "
+			 "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.i) "
+			 "FROM pg_constraint c JOIN pg_class p ON p.oid = c.confrelid "
+			 "WHERE c.conrelid = $1::regclass AND c.contype = 'f' ORDER BY c.conname",
+			 step.target_table)) {
+		ForeignKey fk;
+		fk.name = row[0].as<std::string>();
+		fk.parent = row[1].as<std::string>();
+		fk.parent_name = row[2].as<std::string>();
+		fk.cols = parse_text_array(row[3]);
+		fk.types = parse_text_array(row[4]);
+		fk.parent_cols = parse_text_array(row[5]);
+		fk.col_names = parse_text_array(row[6]);
+		fks.push_back(std::move(fk));
+	}
+	sh->target_name = tx.exec_params1("SELECT relname FROM pg_class WHERE oid = $1::regclass",
+									  step.target_table)[0]
+						  .as<std::string>();
 	const std::string quoted_seq = map_mode ? tx.quote(seq) : std::string();
 	std::vector<std::string> quoted_key_names;
 	for (const std::string &k : step.source_key) {
@@ -553,20 +618,87 @@ PgTarget::shape(const Step &step)
 	 */
 	std::string m_fp = sh->source_fp;
 	replace_all(m_fp, "CAST(s.", "CAST(m.");
+	/*
+	 * Foreign keys by batch: PostgreSQL checks a foreign key with one query per inserted
+	 * row (its RI trigger), which costs more than the insert itself. Where it is safe (the
+	 * session may set session_replication_role, the target has no trigger of its own, no
+	 * other table refers to a column we write other than the target key, every foreign key
+	 * is MATCH SIMPLE and not deferrable, and every foreign key column is written here),
+	 * the batch does the same check as one join instead: it locks the referenced parent
+	 * rows FOR KEY SHARE — as the RI trigger would, so a parent cannot be deleted under
+	 * us — and writes only the rows whose parents exist, with the per-row triggers off
+	 * for the statement. A row without its parent becomes a failure with PostgreSQL's own
+	 * SQLSTATE (23503), message and detail. step option fk_check 'row' turns this off.
+	 */
+	std::string fk_ctes, fk_ok = "true", fk_bad = "NULL::json";
+	for (const ForeignKey &fk : fks) {
+		for (const std::string &c : fk.cols) {
+			if (std::find(ins_cols.begin(), ins_cols.end(), c) == ins_cols.end()) {
+				fast_fk = false; /* a column filled by a default: leave it to the trigger */
+			}
+		}
+	}
+	if (fast_fk && !fks.empty()) {
+		std::vector<std::string> oks, whens;
+		for (size_t f = 0; f < fks.size(); f++) {
+			const ForeignKey &fk = fks[f];
+			const std::string cte = "tributary_fk_" + std::to_string(f + 1);
+			std::vector<std::string> child, parent, nulls, shown, names;
+			for (size_t i = 0; i < fk.cols.size(); i++) {
+				child.push_back("CAST(m." + fk.cols[i] + " AS " + fk.types[i] + ")");
+				parent.push_back("p." + fk.parent_cols[i]);
+				nulls.push_back("m." + fk.cols[i] + " IS NULL");
+				shown.push_back("CAST(m." + fk.cols[i] + " AS " + fk.types[i] + ")::text");
+				names.push_back(fk.col_names[i]);
+			}
+			fk_ctes += cte + " AS MATERIALIZED (SELECT " + join(parent, ", ") + " FROM " + fk.parent +
+					   " p WHERE (" + join(parent, ", ") + ") IN (SELECT " + join(child, ", ") +
+					   " FROM m) FOR KEY SHARE OF p), ";
+			const std::string ok = "(" + join(nulls, " OR ") + " OR (" + join(child, ", ") +
+								   ") IN (SELECT * FROM " + cte + "))";
+			oks.push_back(ok);
+			/* PostgreSQL's words for the same violation (ri_ReportViolation). */
+			whens.push_back("WHEN NOT " + ok + " THEN json_build_array(" + sql_literal(fk.name) +
+							", format('Key (%s)=(%s) is not present in table %s.', " +
+							sql_literal(join(names, ", ")) + ", concat_ws(', ', " + join(shown, ", ") +
+							"), " + sql_literal("\"" + fk.parent_name + "\"") + "))");
+		}
+		fk_ok = join(oks, " AND ");
+		fk_bad = "CASE " + join(whens, " ") + " END";
+	} else {
+		fast_fk = false;
+	}
+	sh->fast_fk = fast_fk;
+	/* The source key and row of a refused row, for its failure record. */
+	std::vector<std::string> key_text_m;
+	for (const std::string &k : sh->key_cols) {
+		key_text_m.push_back("m." + k + "::text");
+	}
+	const std::string returning =
+		" RETURNING t." + tk + " AS tributary_tk, " + (skc.empty() ? std::string("NULL") : "t." + skc) +
+		" AS tributary_skc, (t.xmax = 0) AS tributary_inserted, " + sh->target_fp + " AS tributary_fp";
+	const std::string insert_head = "INSERT INTO " + step.target_table + " AS t (" + join(ins_cols, ", ") +
+									")" + (identity_always ? " OVERRIDING SYSTEM VALUE" : "") + " SELECT " +
+									join(sel_exprs, ", ") + " FROM w AS m WHERE m.tributary_fk_ok";
+	const std::string on_conflict = " ON CONFLICT (" + tk + ") DO UPDATE SET " + join(updates, ", ");
+	/*
+	 * Map mode: a row the id map does not know gets a new key from the sequence and is
+	 * inserted, never merged into an existing row (a sequence behind the table's keys is a
+	 * failure, not an overwrite); a known row is upserted at its mapped key (it comes back
+	 * if it was deleted). Keep mode upserts every row at its source key.
+	 */
+	const std::string writes =
+		map_mode ? "up_new AS (" + insert_head + " AND m.tributary_target_key IS NULL" + returning +
+					   "), up_old AS (" + insert_head + " AND m.tributary_target_key IS NOT NULL" +
+					   on_conflict + returning +
+					   "), up AS (SELECT * FROM up_new UNION ALL SELECT * FROM up_old), "
+				 : "up AS (" + insert_head + on_conflict + returning + "), ";
 	sh->upsert =
 		"WITH src AS MATERIALIZED ({SRC}), "
 		"m AS (SELECT src.*, mp.target_key AS tributary_target_key, mp.fingerprint AS "
 		"tributary_fp_old FROM src LEFT JOIN " +
-		map_table + " mp ON mp.source = $1::text AND " + join(map_join, " AND ") +
-		"), "
-		"up AS (INSERT INTO " +
-		step.target_table + " AS t (" + join(ins_cols, ", ") + ")" +
-		(identity_always ? " OVERRIDING SYSTEM VALUE" : "") + " SELECT " + join(sel_exprs, ", ") +
-		" FROM m {FILTER} ON CONFLICT (" + tk + ") DO UPDATE SET " + join(updates, ", ") +
-		" RETURNING t." + tk + " AS tributary_tk, " +
-		(skc.empty() ? std::string("NULL") : "t." + skc) +
-		" AS tributary_skc, (t.xmax = 0) AS tributary_inserted, " + sh->target_fp +
-		" AS tributary_fp), "
+		map_table + " mp ON mp.source = $1::text AND " + join(map_join, " AND ") + "), " + fk_ctes +
+		"w AS MATERIALIZED (SELECT m.*, " + fk_ok + " AS tributary_fk_ok FROM m {FILTER}), " + writes +
 		"mp AS (INSERT INTO " +
 		map_table + " AS x (source, " + join(sh->key_cols, ", ") +
 		", target_key, fingerprint) SELECT $1::text, " + join(map_keys, ", ") +
@@ -575,7 +707,10 @@ PgTarget::shape(const Step &step)
 		") DO UPDATE SET target_key = EXCLUDED.target_key, fingerprint = EXCLUDED.fingerprint, "
 		"migrated_at = now()) "
 		"SELECT (SELECT count(*) FROM src), "
-		"(SELECT count(*) FROM up WHERE tributary_inserted), (SELECT count(*) FROM up)";
+		"(SELECT count(*) FROM up WHERE tributary_inserted), (SELECT count(*) FROM up), "
+		"(SELECT json_agg(json_build_array(json_build_array(" + join(key_text_m, ", ") + "), " + fk_bad +
+		", to_jsonb(m) - 'tributary_target_key' - 'tributary_fp_old' - 'tributary_fk_ok' - 'tributary_rn'))::text "
+		"FROM w AS m WHERE NOT m.tributary_fk_ok)";
 	sh->changed_filter = "WHERE m.tributary_fp_old IS DISTINCT FROM " + m_fp;
 
 	/*
@@ -888,16 +1023,12 @@ PgTarget::load_staged(pqxx::transaction_base &tx, const Step &step, long run_id,
 	const Shape &sh = shape(step);
 	try {
 		Savepoint sp(tx, "tributary_rows");
-		auto row = tx.exec_params(
-			fill(sh.upsert, {{"{SRC}", "SELECT * FROM pg_temp.tributary_stage WHERE tributary_rn "
-									   "BETWEEN $2::bigint AND $3::bigint"},
-							 {"{FILTER}", m_mode == Mode::local_diff ? sh.changed_filter : ""}}),
-			step.source, lo, hi)[0];
+		run_upsert(tx, step, run_id,
+				   fill(sh.upsert, {{"{SRC}", "SELECT * FROM pg_temp.tributary_stage WHERE tributary_rn "
+											  "BETWEEN $2::bigint AND $3::bigint"},
+									{"{FILTER}", m_mode == Mode::local_diff ? sh.changed_filter : ""}}),
+				   {step.source, std::to_string(lo), std::to_string(hi)}, r, failed);
 		sp.release();
-		r.rows_read += row[0].as<long>();
-		long ins = row[1].as<long>();
-		r.inserted += ins;
-		r.updated += row[2].as<long>() - ins;
 		return;
 	} catch (const pqxx::sql_error &e) {
 		if (!is_data_error(e.sqlstate())) {
@@ -919,6 +1050,39 @@ PgTarget::load_staged(pqxx::transaction_base &tx, const Step &step, long run_id,
 }
 
 void
+PgTarget::run_upsert(pqxx::transaction_base &tx, const Step &step, long run_id,
+					 const std::string &sql, const std::vector<std::string> &params, BatchResult &r,
+					 long &failed)
+{
+	const Shape &sh = shape(step);
+	if (sh.fast_fk) {
+		tx.exec0("SET LOCAL session_replication_role = replica");
+	}
+	auto row = tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params))[0];
+	if (sh.fast_fk) {
+		tx.exec0("SET LOCAL session_replication_role = origin");
+	}
+	r.rows_read += row[0].as<long>();
+	const long ins = row[1].as<long>();
+	r.inserted += ins;
+	r.updated += row[2].as<long>() - ins;
+	if (row[3].is_null()) {
+		return;
+	}
+	/* Rows the by-batch foreign key check refused: failures, as the RI trigger would say. */
+	for (const auto &bad : nlohmann::json::parse(row[3].as<std::string>())) {
+		const std::string constraint = bad[1][0].get<std::string>();
+		DataError e("23503",
+					"insert or update on table \"" + sh.target_name +
+						"\" violates foreign key constraint \"" + constraint + "\"",
+					bad[1][1].get<std::string>());
+		const std::string row_json = bad[2].dump();
+		insert_failure(tx, step, run_id, bad[0].dump(), e, &row_json);
+		failed++;
+	}
+}
+
+void
 PgTarget::load_selection(pqxx::transaction_base &tx, const Step &step, long run_id,
 						 const std::string &upsert_sql, const std::string &stage_sql,
 						 const std::vector<std::string> &params,
@@ -927,11 +1091,14 @@ PgTarget::load_selection(pqxx::transaction_base &tx, const Step &step, long run_
 	const Shape &sh = shape(step);
 	try {
 		Savepoint sp(tx, "tributary_batch");
-		auto row = tx.exec_params(upsert_sql, pqxx::prepare::make_dynamic_params(params))[0];
+		BatchResult one;
+		long refused = 0;
+		run_upsert(tx, step, run_id, upsert_sql, params, one, refused);
 		sp.release();
-		r.rows_read = row[0].as<long>();
-		r.inserted = row[1].as<long>();
-		r.updated = row[2].as<long>() - r.inserted;
+		r.rows_read += one.rows_read;
+		r.inserted += one.inserted;
+		r.updated += one.updated;
+		failed += refused;
 	} catch (const pqxx::sql_error &e) {
 		if (!is_data_error(e.sqlstate())) {
 			throw;
@@ -945,6 +1112,12 @@ PgTarget::load_selection(pqxx::transaction_base &tx, const Step &step, long run_
 		}
 		tx.exec0("DROP TABLE pg_temp.tributary_stage");
 	}
+}
+
+bool
+PgTarget::foreign_keys_by_batch(const Step &step)
+{
+	return shape(step).fast_fk;
 }
 
 bool

@@ -160,6 +160,9 @@ public:
 	std::vector<Mismatch> compare_keys(const Step &step, const std::vector<Key> &keys);
 	/* Full mode: load only this range; its progress goes to migration.range_state. */
 	void set_range(std::optional<KeyRange> range) { m_range = std::move(range); }
+	/* Whether the step's foreign keys are checked by batch rather than by PostgreSQL's
+	 * per-row triggers (see the statement's comment in state.cpp). */
+	bool foreign_keys_by_batch(const Step &step);
 	/* The step's first watermark (full mode), before any row is read; kept if present. */
 	void take_first_watermark(const Step &step, long run_id);
 	/* The source keys of a step's unresolved failures, oldest first. */
@@ -178,6 +181,10 @@ private:
 	const Shape &shape(const Step &step);
 	void load_staged(pqxx::transaction_base &tx, const Step &step, long run_id, long lo, long hi,
 					 BatchResult &r, long &failed);
+	/* One upsert statement: its counts added to r, the rows its foreign key check refused
+	 * recorded as failures (counted in failed). */
+	void run_upsert(pqxx::transaction_base &tx, const Step &step, long run_id, const std::string &sql,
+					const std::vector<std::string> &params, BatchResult &r, long &failed);
 	/* A refused selection: staged once into a temp table and bisected there. */
 	void load_selection(pqxx::transaction_base &tx, const Step &step, long run_id,
 						const std::string &upsert_sql, const std::string &stage_sql,

@@ -693,19 +693,28 @@ PgTarget::shape(const Step &step)
 					   on_conflict + returning +
 					   "), up AS (SELECT * FROM up_new UNION ALL SELECT * FROM up_old), "
 				 : "up AS (" + insert_head + on_conflict + returning + "), ";
+	/* The id map entries of the written rows: new rows' entries are new (plain insert). */
+	auto map_insert = [&](const std::string &from, bool upsert) {
+		if (!map_mode && !upsert) {
+			return std::string();
+		}
+		return "mp_" + from + " AS (INSERT INTO " + map_table + " AS x (source, " +
+			   join(sh->key_cols, ", ") + ", target_key, fingerprint) SELECT $1::text, " +
+			   join(map_keys, ", ") + ", up.tributary_tk, up.tributary_fp FROM " + from + " AS up" +
+			   (upsert ? " ON CONFLICT (source, " + join(sh->key_cols, ", ") +
+							 ") DO UPDATE SET target_key = EXCLUDED.target_key, fingerprint = "
+							 "EXCLUDED.fingerprint, migrated_at = now()"
+					   : std::string()) +
+			   "), ";
+	};
 	sh->upsert =
 		"WITH src AS MATERIALIZED ({SRC}), "
 		"m AS (SELECT src.*, mp.target_key AS tributary_target_key, mp.fingerprint AS "
 		"tributary_fp_old FROM src LEFT JOIN " +
 		map_table + " mp ON mp.source = $1::text AND " + join(map_join, " AND ") + "), " + fk_ctes +
 		"w AS MATERIALIZED (SELECT m.*, " + fk_ok + " AS tributary_fk_ok FROM m {FILTER}), " + writes +
-		"mp AS (INSERT INTO " +
-		map_table + " AS x (source, " + join(sh->key_cols, ", ") +
-		", target_key, fingerprint) SELECT $1::text, " + join(map_keys, ", ") +
-		", up.tributary_tk, up.tributary_fp FROM up ON CONFLICT (source, " +
-		join(sh->key_cols, ", ") +
-		") DO UPDATE SET target_key = EXCLUDED.target_key, fingerprint = EXCLUDED.fingerprint, "
-		"migrated_at = now()) "
+		map_insert("up_new", false) + map_insert(map_mode ? "up_old" : "up", true) +
+		"tributary_done AS (SELECT 1) "
 		"SELECT (SELECT count(*) FROM src), "
 		"(SELECT count(*) FROM up WHERE tributary_inserted), (SELECT count(*) FROM up), "
 		"(SELECT json_agg(json_build_array(json_build_array(" + join(key_text_m, ", ") + "), " + fk_bad +

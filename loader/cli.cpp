@@ -99,6 +99,12 @@ run_cli(int argc, char **argv)
 			 sub->add_flag("--delete-orphans", o.delete_orphans,
 						   "find-missing, verify: delete target rows whose source row is gone "
 						   "(and their id map entries)");
+			 sub->add_option("--scope", o.scopes,
+							 "full: load just this slice, name=value (repeatable), in the steps that "
+							 "declare the scope (step option scopes); the steps' progress is left alone");
+			 sub->add_flag("--replace", o.replace,
+						   "with --scope: remove the slice's migrated rows that no longer come out of "
+						   "the transform (through the id map)");
 			 sub->add_option("--mark-orphans", o.mark_orphans,
 							 "find-missing, verify: instead, set this target column on them "
 							 "(boolean: true; timestamp or date: now())");

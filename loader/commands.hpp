@@ -29,6 +29,8 @@ struct RunOptions {
 	bool repair = false;			   /* verify: migrate mismatching rows again */
 	bool delete_orphans = false;	   /* find-missing, verify: remove rows whose source row is gone */
 	std::string mark_orphans;		   /* … or set this column on them */
+	std::vector<std::string> scopes;   /* name=value: load just this slice (full mode) */
+	bool replace = false;			   /* with scopes: remove the slice's rows no longer in the source */
 };
 
 int cmd_check(const Globals &g);

@@ -25,6 +25,8 @@ struct Step {
 	std::vector<std::string> depends_on;
 	int batch_size = 10000;
 	std::string fk_check = "auto"; /* options->>'fk_check': auto (by batch when safe) | row */
+	/* options->'scopes': scope name → column of the source relation, in name order */
+	std::vector<std::pair<std::string, std::string>> scopes;
 };
 
 class PlanError : public std::runtime_error {

@@ -47,6 +47,7 @@ struct StepResult {
 	StepTotals totals;
 	CheckTotals check;
 	bool fk_by_batch = false;
+	long replaced = -1; /* --replace: rows of the scope removed; -1: not asked */
 	double seconds = 0;
 	std::string error;
 };
@@ -123,6 +124,18 @@ private:
 	std::map<std::string, std::chrono::steady_clock::time_point> m_last;
 };
 
+/* --scope name=value…, as a map. */
+std::map<std::string, std::string>
+scope_values(const RunOptions &o)
+{
+	std::map<std::string, std::string> out;
+	for (const std::string &s : o.scopes) {
+		auto eq = s.find('=');
+		out[s.substr(0, eq)] = eq == std::string::npos ? "" : s.substr(eq + 1);
+	}
+	return out;
+}
+
 /* Run one step on its own session (or the dry run's); never throws. */
 StepResult
 run_one(const Globals &g, const RunOptions &o, const Step &step, long run_id, Progress &progress,
@@ -137,8 +150,9 @@ run_one(const Globals &g, const RunOptions &o, const Step &step, long run_id, Pr
 		}
 		Session &session = shared != nullptr ? *shared : *own;
 		const Mode mode = parse_mode(o.mode);
+		const std::map<std::string, std::string> scope = scope_values(o);
 		/* A parallel full load shares the step with other loaders working on its ranges. */
-		const bool ranges = mode == Mode::full && use_ranges(session, step, o.jobs);
+		const bool ranges = mode == Mode::full && scope.empty() && use_ranges(session, step, o.jobs);
 		if (!lock_step(session, step, o.wait, ranges)) {
 			result.outcome = Outcome::locked;
 			result.error = "step \"" + step.name + "\" of source \"" + step.source +
@@ -146,7 +160,8 @@ run_one(const Globals &g, const RunOptions &o, const Step &step, long run_id, Pr
 			return result;
 		}
 		PgTarget target(session, mode, o.overlap);
-		if (mode == Mode::full && target.is_completed(step) && !o.restart) {
+		target.set_scope(scope);
+		if (mode == Mode::full && scope.empty() && target.is_completed(step) && !o.restart) {
 			result.outcome = Outcome::skipped_completed;
 			unlock_step(session, step, ranges);
 			return result;
@@ -243,6 +258,7 @@ print_summary(const Globals &g, const RunOptions &o, long run_id, const std::vec
 								  {"batches", r.totals.batches},
 								  {"seconds", r.seconds},
 								  {"foreign_keys", r.fk_by_batch ? "by batch" : "by row"},
+								  {"replaced", r.replaced},
 								  {"error", r.error}});
 			if (checking(o)) {
 				nlohmann::json sample = nlohmann::json::array();
@@ -286,6 +302,12 @@ print_summary(const Globals &g, const RunOptions &o, long run_id, const std::vec
 				  << std::setw(10) << r.totals.inserted << std::setw(10) << r.totals.updated
 				  << std::setw(8) << r.totals.failed << "  " << outcome_name(r.outcome)
 				  << (r.error.empty() ? "" : ": " + r.error) << '\n';
+	}
+	for (size_t i = 0; i < steps.size(); i++) {
+		if (results[i].replaced >= 0) {
+			std::cout << steps[i].name << " [" << steps[i].source << "]: " << results[i].replaced
+					  << " rows of the scope removed (no longer in the transform)\n";
+		}
 	}
 	if (!checking(o)) {
 		return;
@@ -341,6 +363,22 @@ cmd_run(const Globals &g, const RunOptions &o)
 		print_error("--delete-orphans and --mark-orphans exclude each other");
 		return exit_usage;
 	}
+	for (const std::string &s : o.scopes) {
+		auto eq = s.find('=');
+		if (eq == std::string::npos || eq == 0) {
+			print_error("invalid --scope \"" + s + "\"", {}, "Write --scope name=value, e.g. --scope branch=42.");
+			return exit_usage;
+		}
+	}
+	if (!o.scopes.empty() && o.mode != "full") {
+		print_error("--scope is an option of --mode full", {},
+					"A scoped load re-imports a slice; verify or diff the whole step afterwards.");
+		return exit_usage;
+	}
+	if (o.replace && o.scopes.empty()) {
+		print_error("--replace needs --scope", {}, "--replace removes the rows of one slice.");
+		return exit_usage;
+	}
 	auto conn = connect(g.connect);
 	{
 		pqxx::read_transaction tx(*conn);
@@ -358,6 +396,29 @@ cmd_run(const Globals &g, const RunOptions &o)
 	if (steps.empty()) {
 		print_error("no steps to run", {}, "Define steps with migration.define_step().");
 		return exit_usage;
+	}
+	if (!o.scopes.empty()) {
+		/* A slice and its children: the steps that declare every scope asked for. */
+		const auto scope = scope_values(o);
+		std::vector<Step> scoped;
+		for (const Step &s : steps) {
+			size_t declared = 0;
+			for (const auto &v : scope) {
+				for (const auto &d : s.scopes) {
+					declared += d.first == v.first ? 1 : 0;
+				}
+			}
+			if (declared == scope.size()) {
+				scoped.push_back(s);
+			}
+		}
+		if (scoped.empty()) {
+			print_error("no step declares the scope" + std::string(scope.size() > 1 ? "s" : "") +
+							" asked for",
+						{}, "Declare scopes in the step options: options => '{\"scopes\": {\"branch\": \"branch_id\"}}'.");
+			return exit_usage;
+		}
+		steps = scoped;
 	}
 	std::vector<std::string> names;
 	for (const Step &s : steps) {
@@ -439,6 +500,27 @@ cmd_run(const Globals &g, const RunOptions &o)
 		t.join();
 	}
 
+	/* --replace: children first, so that a parent's stale row is no longer referred to. */
+	bool all_done = true;
+	for (const StepResult &r : results) {
+		all_done = all_done && r.outcome == Outcome::done;
+	}
+	if (o.replace && all_done && !g_stop) {
+		for (size_t i = steps.size(); i-- > 0;) {
+			try {
+				std::unique_ptr<Session> own;
+				if (shared == nullptr) {
+					own = std::make_unique<Session>(connect(g.connect), false);
+				}
+				PgTarget target(shared != nullptr ? *shared : *own, Mode::full);
+				target.set_scope(scope_values(o));
+				results[i].replaced = target.replace_scope(steps[i], run_id);
+			} catch (const std::exception &e) {
+				results[i].outcome = Outcome::failed;
+				results[i].error = std::string("--replace: ") + e.what();
+			}
+		}
+	}
 	double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 	long read = 0, written = 0, failed = 0;
 	bool any_failed = false, any_locked = false;

@@ -238,6 +238,8 @@ struct PgTarget::Shape {
 	std::string map_cols;				/* mp.k1, mp.k2 … */
 	bool fast_fk = false;				/* foreign keys checked per batch, not per row */
 	std::string target_name;			/* the target's name, for messages */
+	/* scope name → (quoted column, type) of the source relation */
+	std::map<std::string, std::pair<std::string, std::string>> scope_cols;
 };
 
 std::vector<Step>
@@ -250,7 +252,8 @@ load_steps(Session &session)
 			 "SELECT name, source, source_relation::text, target_table::text, source_key, "
 			 "target_key, key_mode, coalesce(source_key_column, ''), "
 			 "coalesce(updated_at_column, ''), depends_on, batch_size, "
-			 "coalesce(options->>'fk_check', 'auto') FROM migration.step")) {
+			 "coalesce(options->>'fk_check', 'auto'), coalesce(options->'scopes', '{}')::text "
+			 "FROM migration.step")) {
 		Step s;
 		s.name = row[0].as<std::string>();
 		s.source = row[1].as<std::string>();
@@ -264,6 +267,10 @@ load_steps(Session &session)
 		s.depends_on = parse_text_array(row[9]);
 		s.batch_size = row[10].as<int>();
 		s.fk_check = row[11].as<std::string>();
+		const nlohmann::json scopes = nlohmann::json::parse(row[12].as<std::string>());
+		for (auto it = scopes.begin(); it != scopes.end(); ++it) {
+			s.scopes.emplace_back(it.key(), it.value().get<std::string>());
+		}
 		steps.push_back(std::move(s));
 	}
 	u.commit();
@@ -512,6 +519,14 @@ PgTarget::shape(const Step &step)
 		fk.col_names = parse_text_array(row[6]);
 		fks.push_back(std::move(fk));
 	}
+	for (const auto &scope : step.scopes) {
+		sh->scope_cols[scope.first] = {
+			tx.quote_name(scope.second),
+			tx.exec_params1("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+							"WHERE attrelid = $1::regclass AND attname = $2",
+							step.source_relation, scope.second)[0]
+				.as<std::string>()};
+	}
 	sh->target_name = tx.exec_params1("SELECT relname FROM pg_class WHERE oid = $1::regclass",
 									  step.target_table)[0]
 						  .as<std::string>();
@@ -694,16 +709,31 @@ PgTarget::shape(const Step &step)
 					   "), up AS (SELECT * FROM up_new UNION ALL SELECT * FROM up_old), "
 				 : "up AS (" + insert_head + on_conflict + returning + "), ";
 	/* The id map entries of the written rows: new rows' entries are new (plain insert). */
+	/* A step with scopes keeps each row's scope values in its id map entry (--replace). */
+	std::string scope_expr = "NULL::jsonb", scope_join;
+	if (!step.scopes.empty()) {
+		std::vector<std::string> parts, on;
+		for (const auto &scope : step.scopes) {
+			parts.push_back(sql_literal(scope.first) + ", m." + sh->scope_cols[scope.first].first + "::text");
+		}
+		scope_expr = "jsonb_build_object(" + join(parts, ", ") + ")";
+		for (size_t i = 0; i < nkeys; i++) {
+			on.push_back("sw." + sh->key_cols[i] + " = " + map_keys[i]);
+		}
+		scope_join = " JOIN w AS sw ON " + join(on, " AND ");
+	}
 	auto map_insert = [&](const std::string &from, bool upsert) {
 		if (!map_mode && !upsert) {
 			return std::string();
 		}
 		return "mp_" + from + " AS (INSERT INTO " + map_table + " AS x (source, " +
-			   join(sh->key_cols, ", ") + ", target_key, fingerprint) SELECT $1::text, " +
-			   join(map_keys, ", ") + ", up.tributary_tk, up.tributary_fp FROM " + from + " AS up" +
+			   join(sh->key_cols, ", ") + ", target_key, fingerprint, scope) SELECT $1::text, " +
+			   join(map_keys, ", ") + ", up.tributary_tk, up.tributary_fp, " +
+			   (step.scopes.empty() ? std::string("NULL::jsonb") : std::string("sw.tributary_scope")) +
+			   " FROM " + from + " AS up" + scope_join +
 			   (upsert ? " ON CONFLICT (source, " + join(sh->key_cols, ", ") +
 							 ") DO UPDATE SET target_key = EXCLUDED.target_key, fingerprint = "
-							 "EXCLUDED.fingerprint, migrated_at = now()"
+							 "EXCLUDED.fingerprint, scope = EXCLUDED.scope, migrated_at = now()"
 					   : std::string()) +
 			   "), ";
 	};
@@ -712,13 +742,14 @@ PgTarget::shape(const Step &step)
 		"m AS (SELECT src.*, mp.target_key AS tributary_target_key, mp.fingerprint AS "
 		"tributary_fp_old FROM src LEFT JOIN " +
 		map_table + " mp ON mp.source = $1::text AND " + join(map_join, " AND ") + "), " + fk_ctes +
-		"w AS MATERIALIZED (SELECT m.*, " + fk_ok + " AS tributary_fk_ok FROM m {FILTER}), " + writes +
+		"w AS MATERIALIZED (SELECT m.*, " + fk_ok + " AS tributary_fk_ok, " + scope_expr +
+		" AS tributary_scope FROM m {FILTER}), " + writes +
 		map_insert("up_new", false) + map_insert(map_mode ? "up_old" : "up", true) +
 		"tributary_done AS (SELECT 1) "
 		"SELECT (SELECT count(*) FROM src), "
 		"(SELECT count(*) FROM up WHERE tributary_inserted), (SELECT count(*) FROM up), "
 		"(SELECT json_agg(json_build_array(json_build_array(" + join(key_text_m, ", ") + "), " + fk_bad +
-		", to_jsonb(m) - 'tributary_target_key' - 'tributary_fp_old' - 'tributary_fk_ok' - 'tributary_rn'))::text "
+		", to_jsonb(m) - 'tributary_target_key' - 'tributary_fp_old' - 'tributary_fk_ok' - 'tributary_scope' - 'tributary_rn'))::text "
 		"FROM w AS m WHERE NOT m.tributary_fk_ok)";
 	sh->changed_filter = "WHERE m.tributary_fp_old IS DISTINCT FROM " + m_fp;
 
@@ -882,8 +913,9 @@ PgTarget::begin_step(const Step &step, long run_id)
 		u.commit();
 		return std::nullopt;
 	}
-	if (m_mode != Mode::full) {
-		return std::nullopt; /* every other mode reads the source from its first row */
+	if (m_mode != Mode::full || !m_scope.empty()) {
+		/* every other mode, and a scoped re-import, reads from the first row */
+		return std::nullopt;
 	}
 	if (m_range) {
 		/* One range of a parallel load (its first watermark was taken before any range). */
@@ -952,6 +984,10 @@ PgTarget::ranged(const Shape &sh, std::string sql) const
 			cond = " AND (" + join(parts, " AND ") + ")";
 		}
 	}
+	for (const auto &scope : m_scope) {
+		const auto &col = sh.scope_cols.at(scope.first);
+		cond += " AND (" + col.first + " = CAST(" + sql_literal(scope.second) + " AS " + col.second + "))";
+	}
 	replace_all(sql, "{RANGE}", cond);
 	return sql;
 }
@@ -991,7 +1027,7 @@ PgTarget::end_step(const Step &step, long run_id)
 						   "updated_at = now()",
 						   step.name, step.source, w.second, run_id);
 		}
-	} else if (m_mode == Mode::full) {
+	} else if (m_mode == Mode::full && m_scope.empty()) {
 		tx.exec_params("UPDATE migration.step_state SET state = 'completed', last_run_id = $3, "
 					   "updated_at = now() WHERE step = $1 AND source = $2",
 					   step.name, step.source, run_id);
@@ -1527,6 +1563,34 @@ PgTarget::record_mismatches(const Step &step, long run_id, const std::vector<Mis
 					   "FROM jsonb_array_elements($4::jsonb) AS r",
 					   run_id, step.name, step.source, rows.dump());
 	u.commit();
+}
+
+long
+PgTarget::replace_scope(const Step &step, long run_id)
+{
+	const Shape &sh = shape(step);
+	nlohmann::json scope = nlohmann::json::object();
+	for (const auto &s : m_scope) {
+		scope[s.first] = s.second;
+	}
+	std::vector<std::string> key_text_mp;
+	for (const std::string &k : sh.key_cols) {
+		key_text_mp.push_back("mp." + k + "::text");
+	}
+	const std::string key_json_mp = "json_build_array(" + join(key_text_mp, ", ") + ")";
+	Unit u(m_session);
+	std::vector<Key> stale;
+	for (const auto &row : u.tx().exec_params(
+			 "SELECT " + key_json_mp + "::text FROM " + sh.map_table + " mp WHERE mp.source = $1 "
+			 "AND mp.scope @> $2::jsonb AND mp.migrated_at < (SELECT started_at FROM migration.run "
+			 "WHERE id = $3) AND NOT EXISTS (SELECT 1 FROM migration.failure f WHERE f.step = $4 "
+			 "AND f.source = $1 AND f.last_run_id = $3 AND f.source_key = " + key_json_mp + "::jsonb) "
+			 "ORDER BY " + sh.map_cols,
+			 step.source, scope.dump(), run_id, step.name)) {
+		stale.push_back(parse_key(row[0].as<std::string>()));
+	}
+	u.commit();
+	return stale.empty() ? 0 : remove_orphans(step, run_id, stale, "");
 }
 
 long

@@ -158,6 +158,14 @@ public:
 					   bool fingerprints);
 	/* Compare just these keys (verify --repair's second look). */
 	std::vector<Mismatch> compare_keys(const Step &step, const std::vector<Key> &keys);
+	/* Full mode: load only the rows of these scopes (scope name → value), re-importing the
+	 * slice without touching the step's own progress. */
+	void set_scope(std::map<std::string, std::string> values) { m_scope = std::move(values); }
+	/* --replace after a scoped load: remove the target rows (and id map entries) of the
+	 * scope that this run did not write, i.e. that no longer come out of the transform;
+	 * returns how many. Rows whose removal is refused (a child still refers to them) are
+	 * recorded as failures. */
+	long replace_scope(const Step &step, long run_id);
 	/* Full mode: load only this range; its progress goes to migration.range_state. */
 	void set_range(std::optional<KeyRange> range) { m_range = std::move(range); }
 	/* Whether the step's foreign keys are checked by batch rather than by PostgreSQL's
@@ -200,7 +208,10 @@ private:
 	/* Diff mode: no source row changed above the watermark. */
 	bool nothing_changed(const Step &step) const;
 	/* Modes that leave the step's resume point alone (a range has its own). */
-	bool keeps_resume_point() const { return m_mode != Mode::full || m_range.has_value(); }
+	bool keeps_resume_point() const
+	{
+		return m_mode != Mode::full || m_range.has_value() || !m_scope.empty();
+	}
 	/* A statement with its {RANGE} condition filled in (empty without a range). */
 	std::string ranged(const Shape &sh, std::string sql) const;
 	/* In a unit: the range's progress after a batch (or a recorded failure). */
@@ -211,6 +222,7 @@ private:
 	Mode m_mode;
 	std::string m_overlap;
 	std::optional<KeyRange> m_range;
+	std::map<std::string, std::string> m_scope;
 	std::vector<std::pair<std::string, std::shared_ptr<Shape>>> m_shapes;
 	/* Diff mode, per step and source: (low, high) of the window; high empty = no rows. */
 	std::map<std::string, std::pair<std::string, std::string>> m_windows;

@@ -352,6 +352,38 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 			      HINT = 'The loader copies the columns the source relation and the target have in common: name them alike in the transform view.';
 	END IF;
+	-- Scopes: {"scopes": {"branch": "branch_id", …}} names columns of the source relation
+	-- that `tributary run --scope branch=42` filters on.
+	IF options ? 'scopes' THEN
+		IF jsonb_typeof(options->'scopes') <> 'object' OR options->'scopes' = '{}'::jsonb THEN
+			RAISE EXCEPTION 'option "scopes" of step "%" must map scope names to columns', v_name
+				USING ERRCODE = 'invalid_parameter_value',
+				      HINT = 'For example: options => ''{"scopes": {"branch": "branch_id"}}''.';
+		END IF;
+		FOR v_col, v_missing IN SELECT key, value FROM jsonb_each_text(options->'scopes') LOOP
+			IF v_col !~ '^[a-z_][a-z0-9_]{0,62}$' THEN
+				RAISE EXCEPTION 'invalid scope name "%" in step "%"', v_col, v_name
+					USING ERRCODE = 'invalid_parameter_value',
+					      HINT = 'A scope name is lower-case letters, digits and underscores.';
+			END IF;
+			IF migration.column_type(source_relation, v_missing) IS NULL THEN
+				RAISE EXCEPTION 'scope "%" of step "%": source relation % has no column "%"', v_col, v_name, source_relation, v_missing
+					USING ERRCODE = 'undefined_column';
+			END IF;
+		END LOOP;
+		v_missing := NULL;
+	END IF;
+	IF options ? 'fk_check' AND options->>'fk_check' NOT IN ('auto', 'row') THEN
+		RAISE EXCEPTION 'option "fk_check" of step "%" must be ''auto'' or ''row''', v_name
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT string_agg(k, ', ') INTO v_missing FROM jsonb_object_keys(options) AS k
+	WHERE k NOT IN ('scopes', 'fk_check', 'dedup');
+	IF v_missing IS NOT NULL THEN
+		RAISE EXCEPTION 'unknown option % of step "%"', v_missing, v_name
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Step options: scopes, fk_check, dedup.';
+	END IF;
+	v_missing := NULL;
 	-- Same step name, other source: the id map is shared, so the keys must agree.
 	SELECT * INTO v_existing FROM migration.step s WHERE s.name = v_name AND s.source <> v_source LIMIT 1;
 	IF FOUND AND (v_existing.target_table <> target_table OR v_existing.key_mode <> key_mode
@@ -387,7 +419,7 @@ BEGIN
 
 	INSERT INTO migration.step_state (step, source) VALUES (v_name, v_source) ON CONFLICT DO NOTHING;
 	EXECUTE format('CREATE TABLE IF NOT EXISTS %s (source text NOT NULL, %s target_key %s NOT NULL, '
-		'fingerprint bigint, migrated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (source, %s))',
+		'fingerprint bigint, scope jsonb, migrated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (source, %s))',
 		migration.map_table(v_name), v_key_types, v_target_type,
 		(SELECT string_agg(pg_catalog.quote_ident(k), ', ') FROM unnest(source_key) AS k));
 	EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (target_key)', 'map_' || v_name || '_target', migration.map_table(v_name));

@@ -524,6 +524,17 @@ LANGUAGE sql IMMUTABLE AS $$
 		ELSE format('step %s [%s]', $1, $2) END
 $$;
 
+-- "1 difference", "12 differences".
+CREATE FUNCTION migration.tap_count(n bigint, noun text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$ SELECT $1 || ' ' || $2 || CASE WHEN $1 = 1 THEN '' ELSE 's' END $$;
+
+-- The steps an assertion is about (step NULL: every step; source NULL: every source).
+CREATE FUNCTION migration.tap_steps(step text, source text) RETURNS SETOF migration.step
+LANGUAGE sql STABLE AS $$
+	SELECT * FROM migration.step s WHERE ($1 IS NULL OR s.name = $1) AND ($2 IS NULL OR s.source = $2)
+	ORDER BY s.name, s.source
+$$;
+
 -- Why an assertion cannot look at the steps it was asked about (NULL when it can): no
 -- step defined, an unknown step, or a source the step does not have (often a description
 -- passed positionally where the source goes).
@@ -561,11 +572,10 @@ BEGIN
 				     THEN format('; run %s %s%s', r.id, r.status, ': ' || r.message) ELSE '' END),
 			E'\n' ORDER BY s.name, s.source)
 		INTO v_diag
-		FROM migration.step s
+		FROM migration.tap_steps(v_step, v_source) s
 		LEFT JOIN migration.step_state st ON st.step = s.name AND st.source = s.source
 		LEFT JOIN migration.run r ON r.id = st.last_run_id
-		WHERE (v_step IS NULL OR s.name = v_step) AND (v_source IS NULL OR s.source = v_source)
-		  AND st.state IS DISTINCT FROM 'completed';
+		WHERE st.state IS DISTINCT FROM 'completed';
 	END IF;
 	RETURN migration.tap_ok(v_diag IS NULL,
 		coalesce(description, migration.tap_subject(v_step, v_source) || ' should be completed'), v_diag);
@@ -588,13 +598,13 @@ BEGIN
 		SELECT count(*), string_agg(x.line, E'\n' ORDER BY x.id) FILTER (WHERE x.no <= 10)
 		INTO v_count, v_lines
 		FROM (SELECT f.id, row_number() OVER (ORDER BY f.id) AS no,
-				format('        %s [%s] %s: %s %s (%s attempt%s)', f.step, f.source, f.source_key, f.sqlstate,
-					f.message, f.attempts, CASE WHEN f.attempts = 1 THEN '' ELSE 's' END) AS line
+				format('        %s [%s] %s: %s %s (%s)', f.step, f.source, f.source_key, f.sqlstate,
+					f.message, migration.tap_count(f.attempts, 'attempt')) AS line
 			FROM migration.failure f
 			WHERE f.resolved_at IS NULL AND (v_step IS NULL OR f.step = v_step)
 			  AND (v_source IS NULL OR f.source = v_source)) x;
 		IF v_count > 0 THEN
-			v_diag := format(E'    %s unresolved failure%s\n', v_count, CASE WHEN v_count = 1 THEN '' ELSE 's' END)
+			v_diag := format(E'    %s\n', migration.tap_count(v_count, 'unresolved failure'))
 				|| v_lines
 				|| CASE WHEN v_count > 10
 				        THEN format(E'\n        and %s more: SELECT * FROM migration.unresolved_failures', v_count - 10)
@@ -621,10 +631,7 @@ DECLARE
 	v_m record;
 	v_line text;
 BEGIN
-	FOR v_s IN SELECT s.name, s.source FROM migration.step s
-		WHERE v_diag IS NULL AND (v_step IS NULL OR s.name = v_step) AND (v_source IS NULL OR s.source = v_source)
-		ORDER BY s.name, s.source
-	LOOP
+	FOR v_s IN SELECT * FROM migration.tap_steps(v_step, v_source) WHERE v_diag IS NULL LOOP
 		v_line := NULL;
 		-- The loader lists a run's steps as "step/source".
 		SELECT r.id, r.status, r.message INTO v_run FROM migration.run r
@@ -650,8 +657,8 @@ BEGIN
 				WHERE m.run_id = v_run.id AND m.step = v_s.name AND m.source = v_s.source
 				  AND m.repaired_at IS NULL) x;
 			IF v_m.n > 0 THEN
-				v_line := format(E'    %s [%s]: verify run %s found %s difference%s (%s missing, %s different, %s extra)\n%s',
-					v_s.name, v_s.source, v_run.id, v_m.n, CASE WHEN v_m.n = 1 THEN '' ELSE 's' END,
+				v_line := format(E'    %s [%s]: verify run %s found %s (%s missing, %s different, %s extra)\n%s',
+					v_s.name, v_s.source, v_run.id, migration.tap_count(v_m.n, 'difference'),
 					v_m.missing, v_m.different, v_m.extra, v_m.keys)
 					|| CASE WHEN v_m.n > 10
 					        THEN format(E'\n        and %s more: SELECT * FROM migration.mismatch WHERE run_id = %s AND repaired_at IS NULL',
@@ -683,10 +690,7 @@ DECLARE
 	v_target_rows bigint;
 	v_failures bigint;
 BEGIN
-	FOR v_s IN SELECT s.name, s.source, s.source_relation, s.target_table, s.target_key FROM migration.step s
-		WHERE v_diag IS NULL AND (v_step IS NULL OR s.name = v_step) AND (v_source IS NULL OR s.source = v_source)
-		ORDER BY s.name, s.source
-	LOOP
+	FOR v_s IN SELECT * FROM migration.tap_steps(v_step, v_source) WHERE v_diag IS NULL LOOP
 		v_map := migration.map_table(v_s.name);
 		IF pg_catalog.to_regclass(v_map) IS NULL THEN
 			v_diag := concat_ws(E'\n', v_diag, format('    %s [%s]: its id map %s is missing', v_s.name, v_s.source, v_map));
@@ -702,8 +706,8 @@ BEGIN
 			format(E'    %s [%s]\n        have: %s rows of %s reachable through %s\n        want: %s rows of %s',
 				v_s.name, v_s.source, v_target_rows, v_s.target_table, v_map, v_source_rows, v_s.source_relation)
 			|| CASE WHEN v_failures > 0
-			        THEN format(E'\n        %s unresolved failure%s of this step and source (migration.unresolved_failures)',
-			                    v_failures, CASE WHEN v_failures = 1 THEN '' ELSE 's' END)
+			        THEN format(E'\n        %s of this step and source (migration.unresolved_failures)',
+			                    migration.tap_count(v_failures, 'unresolved failure'))
 			        ELSE '' END);
 	END LOOP;
 	RETURN migration.tap_ok(v_diag IS NULL,
@@ -722,36 +726,38 @@ DECLARE
 	v_step text := $1;
 	v_diag text := migration.tap_scope_problem($1, NULL);
 	v_t record;
-	v_traced text;
+	v_entries text;
 	v_maps text;
+	v_untraced text;
+	v_count bigint;
 	v_total bigint;
-	v_untraced bigint;
 	v_keys text;
 BEGIN
-	FOR v_t IN SELECT s.target_table, min(s.target_key) AS target_key FROM migration.step s
-		WHERE v_diag IS NULL AND (v_step IS NULL OR s.name = v_step)
-		GROUP BY s.target_table ORDER BY s.target_table::text
+	FOR v_t IN SELECT s.target_table, s.target_key FROM migration.tap_steps(v_step, NULL) s
+		WHERE v_diag IS NULL GROUP BY 1, 2 ORDER BY s.target_table::text, s.target_key
 	LOOP
-		SELECT string_agg(format('EXISTS (SELECT 1 FROM %s m WHERE m.target_key = t.%I)',
-				migration.map_table(x.name), x.target_key), ' OR ' ORDER BY x.name),
-			string_agg(DISTINCT migration.map_table(x.name), ', ')
-		INTO v_traced, v_maps
-		FROM (SELECT DISTINCT s.name, s.target_key FROM migration.step s
-			WHERE s.target_table = v_t.target_table
+		-- The entries of every id map that leads into this table (one anti-join over them all).
+		SELECT string_agg(format('SELECT target_key FROM %s', x.map), ' UNION ALL ' ORDER BY x.map),
+			string_agg(x.map, ', ' ORDER BY x.map)
+		INTO v_entries, v_maps
+		FROM (SELECT DISTINCT migration.map_table(s.name) AS map FROM migration.step s
+			WHERE s.target_table = v_t.target_table AND s.target_key = v_t.target_key
 			  AND pg_catalog.to_regclass(migration.map_table(s.name)) IS NOT NULL) x;
-		IF v_traced IS NULL THEN
+		IF v_entries IS NULL THEN
 			v_diag := concat_ws(E'\n', v_diag, format('    %s: no id map of its steps exists', v_t.target_table));
 			CONTINUE;
 		END IF;
-		EXECUTE format('SELECT count(*), count(*) FILTER (WHERE NOT (%s)) FROM %s t', v_traced, v_t.target_table)
-			INTO v_total, v_untraced;
-		CONTINUE WHEN v_untraced = 0;
-		EXECUTE format('SELECT string_agg(k, '', '') FROM (SELECT t.%I::text AS k FROM %s t WHERE NOT (%s) ORDER BY t.%I LIMIT 10) x',
-			v_t.target_key, v_t.target_table, v_traced, v_t.target_key) INTO v_keys;
+		v_untraced := format('FROM %s t WHERE NOT EXISTS (SELECT 1 FROM (%s) m WHERE m.target_key = t.%I)',
+			v_t.target_table, v_entries, v_t.target_key);
+		EXECUTE 'SELECT count(*) ' || v_untraced INTO v_count;
+		CONTINUE WHEN v_count = 0;
+		EXECUTE format('SELECT count(*) FROM %s', v_t.target_table) INTO v_total;
+		EXECUTE format('SELECT string_agg(k, '', '') FROM (SELECT t.%I::text AS k %s ORDER BY t.%I LIMIT 10) x',
+			v_t.target_key, v_untraced, v_t.target_key) INTO v_keys;
 		v_diag := concat_ws(E'\n', v_diag,
 			format(E'    %s: %s of %s rows have no entry in %s\n        untraceable %s: %s%s',
-				v_t.target_table, v_untraced, v_total, v_maps, v_t.target_key, v_keys,
-				CASE WHEN v_untraced > 10 THEN format(' and %s more', v_untraced - 10) ELSE '' END));
+				v_t.target_table, v_count, v_total, v_maps, v_t.target_key, v_keys,
+				CASE WHEN v_count > 10 THEN format(' and %s more', v_count - 10) ELSE '' END));
 	END LOOP;
 	RETURN migration.tap_ok(v_diag IS NULL,
 		coalesce(description, CASE WHEN v_step IS NULL THEN 'every target row'

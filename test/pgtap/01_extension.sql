@@ -30,7 +30,8 @@ SELECT set_eq(
 	$$SELECT c::regclass::text FROM pg_extension, unnest(extconfig) AS c WHERE extname = 'tributary'$$,
 	ARRAY['migration.step', 'migration.step_state', 'migration.run', 'migration.run_id_seq',
 	      'migration.batch', 'migration.batch_id_seq', 'migration.watermark', 'migration.failure',
-	      'migration.failure_id_seq', 'migration.setting'],
+	      'migration.failure_id_seq', 'migration.setting', 'migration.mismatch', 'migration.mismatch_id_seq',
+	      'migration.range', 'migration.range_state'],
 	'pg_dump keeps every state table of the migration schema');
 
 SELECT * FROM finish();

@@ -258,8 +258,10 @@ print_summary(const Globals &g, const RunOptions &o, long run_id, const std::vec
 								  {"batches", r.totals.batches},
 								  {"seconds", r.seconds},
 								  {"foreign_keys", r.fk_by_batch ? "by batch" : "by row"},
-								  {"replaced", r.replaced},
 								  {"error", r.error}});
+			if (r.replaced >= 0) {
+				j["steps"].back()["replaced"] = r.replaced;
+			}
 			if (checking(o)) {
 				nlohmann::json sample = nlohmann::json::array();
 				for (const Mismatch &m : r.check.sample) {

@@ -57,6 +57,7 @@ run_cli(int argc, char **argv)
 	app.add_flag("--json", g.json, "print results as JSON");
 
 	RunOptions o;
+	SetOptions so;
 	std::function<int()> chosen;
 	struct Command {
 		const char *name;
@@ -115,6 +116,21 @@ run_cli(int argc, char **argv)
 		 [&g, &o]() { return cmd_run(g, o); }},
 		{"status", "print each step's state, counts, failures and the last runs", nullptr,
 		 [&g]() { return cmd_status(g); }},
+		{"set", "change live settings (migration.setting): a running loader follows within one batch",
+		 [&so](CLI::App *sub) {
+			 sub->add_option("-s,--step", so.step, "the step (default: the defaults of every step, '*')");
+			 sub->add_option("--batch-size", so.batch_size, "rows per batch (0: the step's own)")
+				 ->check(CLI::Range(0, 10000000));
+			 sub->add_option("--rows-per-second", so.rows_per_second, "throttle (0: unlimited)")
+				 ->check(CLI::Range(0, 100000000));
+			 sub->add_option("--jobs", so.jobs,
+							 "workers of a parallel load, at most run --jobs (0: as many as run --jobs)")
+				 ->check(CLI::Range(0, 64));
+			 sub->add_flag("--pause", so.pause, "pause: running loaders wait after their current batch");
+			 sub->add_flag("--resume", so.resume, "resume after --pause");
+			 sub->add_flag("--clear", so.clear, "remove the step's settings first (back to the defaults)");
+		 },
+		 [&g, &so]() { return cmd_set(g, so); }},
 	};
 	for (const Command &c : commands) {
 		CLI::App *sub = app.add_subcommand(c.name, c.help);

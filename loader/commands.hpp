@@ -33,7 +33,19 @@ struct RunOptions {
 	bool replace = false;			   /* with scopes: remove the slice's rows no longer in the source */
 };
 
+/* tributary set: live settings of a step (or of every step: '*'). -1: leave as is. */
+struct SetOptions {
+	std::string step = "*";
+	int batch_size = -1;
+	int rows_per_second = -1;
+	int jobs = -1;
+	bool pause = false;
+	bool resume = false;
+	bool clear = false;
+};
+
 int cmd_check(const Globals &g);
+int cmd_set(const Globals &g, const SetOptions &o);
 int cmd_plan(const Globals &g, const RunOptions &o);
 int cmd_status(const Globals &g);
 int cmd_run(const Globals &g, const RunOptions &o);

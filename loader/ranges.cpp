@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -69,6 +70,18 @@ cut_ranges(Session &session, const Step &step, int workers)
 	u.commit();
 }
 
+/* migration.setting's jobs for the step (or the '*' default); 0: not set. */
+int
+live_worker_limit(Session &session, const Step &step)
+{
+	Unit u(session);
+	auto r = u.tx().exec_params1("SELECT coalesce((SELECT jobs FROM migration.setting WHERE step = $1), "
+								 "(SELECT jobs FROM migration.setting WHERE step = '*'), 0)",
+								 step.name);
+	u.commit();
+	return r[0].as<int>();
+}
+
 } // namespace
 
 bool
@@ -104,6 +117,14 @@ run_ranges(const ConnectOptions &options, Session &session, const Step &step, lo
 	StepTotals finished;					  /* ranges done */
 	std::string error;
 	std::atomic<bool> halt{false};
+	/* No range left to claim: workers resting because of the live jobs setting may end. */
+	std::atomic<bool> exhausted{false};
+	/* Per worker: stop after the current batch (halt, or the live jobs setting is lower
+	 * than this worker's number). Written by the monitoring loop below. */
+	std::unique_ptr<std::atomic<bool>[]> resting(new std::atomic<bool>[workers]);
+	for (int w = 0; w < workers; w++) {
+		resting[w] = false;
+	}
 	auto sum = [&]() {
 		StepTotals t = finished;
 		for (const StepTotals &c : current) {
@@ -123,6 +144,13 @@ run_ranges(const ConnectOptions &options, Session &session, const Step &step, lo
 				if (halt) {
 					return;
 				}
+				if (resting[w]) {
+					if (exhausted) {
+						return;
+					}
+					std::this_thread::sleep_for(std::chrono::milliseconds(200));
+					continue;
+				}
 				/* Claim a range: its row stays locked while this worker loads it. */
 				pqxx::work claim(*claims);
 				auto r = claim.exec_params(
@@ -132,6 +160,7 @@ run_ranges(const ConnectOptions &options, Session &session, const Step &step, lo
 					"FOR UPDATE OF r SKIP LOCKED",
 					step.name, step.source);
 				if (r.empty()) {
+					exhausted = true;
 					return;
 				}
 				KeyRange range;
@@ -139,7 +168,7 @@ run_ranges(const ConnectOptions &options, Session &session, const Step &step, lo
 				range.lower = r[0][1].is_null() ? "" : r[0][1].as<std::string>();
 				range.upper = r[0][2].is_null() ? "" : r[0][2].as<std::string>();
 				PgTarget target(data, Mode::full);
-				target.set_range(range);
+				target.set_range(range, workers);
 				StepRunner runner(
 					target,
 					[&](const Step &s, const StepTotals &t) {
@@ -153,7 +182,7 @@ run_ranges(const ConnectOptions &options, Session &session, const Step &step, lo
 							observer(s, all);
 						}
 					},
-					&halt);
+					&resting[w]);
 				StepTotals t = runner.run(step, run_id);
 				claim.commit();
 				std::lock_guard<std::mutex> lock(mutex);
@@ -181,9 +210,18 @@ run_ranges(const ConnectOptions &options, Session &session, const Step &step, lo
 				running--;
 			});
 		}
+		exhausted = false;
+		int ticks = 0;
+		int live_jobs = live_worker_limit(session, step);
 		while (running > 0) {
 			if (stop != nullptr && stop->load()) {
 				halt = true;
+			}
+			if (++ticks % 10 == 0) {
+				live_jobs = live_worker_limit(session, step); /* a DBA may lower it live */
+			}
+			for (int w = 0; w < workers; w++) {
+				resting[w] = halt || (live_jobs > 0 && w >= live_jobs);
 			}
 			std::this_thread::sleep_for(std::chrono::milliseconds(100));
 		}

@@ -1502,7 +1502,7 @@ PgTarget::settings(const Step &step)
 	auto r = u.tx().exec_params1(
 		"SELECT coalesce(s.batch_size, d.batch_size, 0), "
 		"coalesce(s.rows_per_second, d.rows_per_second, 0), "
-		"coalesce(s.paused, false) OR coalesce(d.paused, false) "
+		"coalesce(s.paused, false) OR coalesce(d.paused, false), coalesce(s.jobs, d.jobs, 0) "
 		"FROM (SELECT 1) AS one LEFT JOIN migration.setting d ON d.step = '*' "
 		"LEFT JOIN migration.setting s ON s.step = $1",
 		step.name);
@@ -1511,6 +1511,12 @@ PgTarget::settings(const Step &step)
 	ls.batch_size = r[0].as<int>();
 	ls.rows_per_second = r[1].as<int>();
 	ls.paused = r[2].as<bool>();
+	if (m_range && ls.rows_per_second > 0) {
+		/* The step's limit, shared by the workers of its ranges (as many as may run now). */
+		const int live = r[3].as<int>();
+		const int sharing = std::max(1, live > 0 ? std::min(live, m_workers) : m_workers);
+		ls.rows_per_second = std::max(1, ls.rows_per_second / sharing);
+	}
 	return ls;
 }
 

@@ -167,7 +167,11 @@ public:
 	 * recorded as failures. */
 	long replace_scope(const Step &step, long run_id);
 	/* Full mode: load only this range; its progress goes to migration.range_state. */
-	void set_range(std::optional<KeyRange> range) { m_range = std::move(range); }
+	void set_range(std::optional<KeyRange> range, int workers = 1)
+	{
+		m_range = std::move(range);
+		m_workers = workers;
+	}
 	/* Whether the step's foreign keys are checked by batch rather than by PostgreSQL's
 	 * per-row triggers (see the statement's comment in state.cpp). */
 	bool foreign_keys_by_batch(const Step &step);
@@ -222,6 +226,7 @@ private:
 	Mode m_mode;
 	std::string m_overlap;
 	std::optional<KeyRange> m_range;
+	int m_workers = 1; /* a range's workers share the step's rows per second */
 	std::map<std::string, std::string> m_scope;
 	std::vector<std::pair<std::string, std::shared_ptr<Shape>>> m_shapes;
 	/* Diff mode, per step and source: (low, high) of the window; high empty = no rows. */

@@ -111,6 +111,7 @@ run_ranges(const ConnectOptions &options, Session &session, const Step &step, lo
 	cut_ranges(session, step, workers);
 	/* The first watermark is the step's, taken before any range reads a row. */
 	PgTarget(session).take_first_watermark(step, run_id);
+	PgTarget(session).prepare_dedup(step, run_id);
 
 	std::mutex mutex;
 	std::vector<StepTotals> current(workers); /* the range each worker loads now */

@@ -175,6 +175,9 @@ public:
 	/* Whether the step's foreign keys are checked by batch rather than by PostgreSQL's
 	 * per-row triggers (see the statement's comment in state.cpp). */
 	bool foreign_keys_by_batch(const Step &step);
+	/* De-duplication (step option dedup), before a full load reads a row: which source rows
+	 * are duplicates and of which survivor (migration.merge). */
+	void prepare_dedup(const Step &step, long run_id);
 	/* The step's first watermark (full mode), before any row is read; kept if present. */
 	void take_first_watermark(const Step &step, long run_id);
 	/* The source keys of a step's unresolved failures, oldest first. */
@@ -216,6 +219,8 @@ private:
 	{
 		return m_mode != Mode::full || m_range.has_value() || !m_scope.empty();
 	}
+	/* When a full load ends: duplicates' id map entries point at their survivors' rows. */
+	void finish_dedup(pqxx::transaction_base &tx, const Step &step);
 	/* A statement with its {RANGE} condition filled in (empty without a range). */
 	std::string ranged(const Shape &sh, std::string sql) const;
 	/* In a unit: the range's progress after a batch (or a recorded failure). */

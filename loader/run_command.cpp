@@ -351,7 +351,7 @@ print_summary(const Globals &g, const RunOptions &o, long run_id, const std::vec
 } // namespace
 
 int
-cmd_run(const Globals &g, const RunOptions &o)
+cmd_run(const Globals &g, const RunOptions &o, std::vector<StepOutcome> *outcomes)
 {
 	if (o.repair && o.mode != "verify") {
 		print_error("--repair is an option of --mode verify");
@@ -543,6 +543,20 @@ cmd_run(const Globals &g, const RunOptions &o)
 									  : "succeeded";
 	finish_run(session, run_id, status, read, written, failed, message);
 	print_summary(g, o, run_id, steps, results, seconds);
+	if (outcomes != nullptr) {
+		for (size_t i = 0; i < steps.size(); i++) {
+			StepOutcome so;
+			so.step = steps[i].name;
+			so.source = steps[i].source;
+			so.ok = results[i].outcome == Outcome::done || results[i].outcome == Outcome::skipped_completed;
+			so.rows_read = results[i].totals.rows_read;
+			so.written = results[i].totals.inserted + results[i].totals.updated;
+			so.failed = results[i].totals.failed;
+			so.differences = results[i].check.remaining();
+			so.error = results[i].error;
+			outcomes->push_back(so);
+		}
+	}
 	for (size_t i = 0; i < steps.size(); i++) {
 		if (results[i].outcome == Outcome::locked) {
 			print_error(results[i].error, {},

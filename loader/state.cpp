@@ -1192,7 +1192,7 @@ PgTarget::load_staged(pqxx::transaction_base &tx, const Step &step, long run_id,
 		run_upsert(tx, step, run_id,
 				   fill(sh.upsert, {{"{SRC}", "SELECT * FROM pg_temp.tributary_stage WHERE tributary_rn "
 											  "BETWEEN $2::bigint AND $3::bigint"},
-									{"{FILTER}", m_mode == Mode::local_diff ? sh.changed_filter : ""}}),
+									{"{FILTER}", writes_changed_only() ? sh.changed_filter : ""}}),
 				   {step.source, std::to_string(lo), std::to_string(hi)}, r, failed);
 		sp.release();
 		return;
@@ -1335,7 +1335,7 @@ PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &af
 		replace_all(stage_cond, "$@", "$");
 		load_selection(tx, step, run_id,
 					   fill(sh.upsert, {{"{SRC}", "SELECT * FROM " + sh.src + " WHERE " + cond},
-										{"{FILTER}", m_mode == Mode::local_diff ? sh.changed_filter : ""}}),
+										{"{FILTER}", writes_changed_only() ? sh.changed_filter : ""}}),
 					   fill(sh.stage_insert, {{"{COND}", stage_cond}}), with_window(step, params),
 					   with_window(step, range), r, failed);
 		/* The batch covers (lower, upper]: a range's first batch starts at the range. */

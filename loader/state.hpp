@@ -212,6 +212,9 @@ private:
 	/* Diff mode: the window's two parameters appended to params. */
 	std::vector<std::string> with_window(const Step &step, std::vector<std::string> params) const;
 	bool windowed() const { return m_mode == Mode::diff; }
+	/* Modes that write only rows whose fingerprint differs from the id map's: local-diff,
+	 * and diff (its overlap window reads rows again that did not change). */
+	bool writes_changed_only() const { return m_mode == Mode::local_diff || m_mode == Mode::diff; }
 	/* Diff mode: no source row changed above the watermark. */
 	bool nothing_changed(const Step &step) const;
 	/* Modes that leave the step's resume point alone (a range has its own). */

@@ -94,6 +94,14 @@ public:
 		print(step, t, seconds, false);
 	}
 
+	/* A full load's size (the planner's estimate of the source's rows) and the rows it had
+	 * already done before this run, for the share done and the time left. */
+	void expect(const Step &step, long total, long already)
+	{
+		std::lock_guard<std::mutex> lock(m_mutex);
+		m_expected[step.name + "/" + step.source] = {total, already};
+	}
+
 	void end(const Step &step, const StepTotals &t, double seconds)
 	{
 		if (m_quiet) {
@@ -111,6 +119,21 @@ private:
 			 << t.inserted << " inserted, " << t.updated << " updated, " << t.failed
 			 << " failed, " << static_cast<long>(seconds > 0 ? t.rows_read / seconds : 0)
 			 << " rows/s" << (final ? " (done)" : "");
+		auto e = m_expected.find(step.name + "/" + step.source);
+		if (!final && e != m_expected.end() && e->second.first > 0 && seconds > 0 && t.rows_read > 0) {
+			const double done = static_cast<double>(e->second.second + t.rows_read);
+			const double total = std::max(done, static_cast<double>(e->second.first));
+			const long left = static_cast<long>((total - done) / (t.rows_read / seconds));
+			line << ", ~" << static_cast<int>(100 * done / total) << "% (estimate), about ";
+			if (left >= 3600) {
+				line << left / 3600 << " h " << (left % 3600) / 60 << " min";
+			} else if (left >= 60) {
+				line << left / 60 << " min " << left % 60 << " s";
+			} else {
+				line << left << " s";
+			}
+			line << " left";
+		}
 		if (m_tty && !final) {
 			std::cerr << '\r' << line.str() << "\033[K" << std::flush;
 		} else {
@@ -122,6 +145,7 @@ private:
 	bool m_tty;
 	std::mutex m_mutex;
 	std::map<std::string, std::chrono::steady_clock::time_point> m_last;
+	std::map<std::string, std::pair<long, long>> m_expected;
 };
 
 /* --scope name=value…, as a map. */
@@ -168,6 +192,10 @@ run_one(const Globals &g, const RunOptions &o, const Step &step, long run_id, Pr
 		}
 		if (o.restart && mode == Mode::full) {
 			reset_step(session, step);
+		}
+		if (mode == Mode::full && scope.empty()) {
+			const auto size = target.size_estimate(step);
+			progress.expect(step, size.first, size.second);
 		}
 		auto observer = [&](const Step &s, const StepTotals &t) {
 			progress.batch(s, t,

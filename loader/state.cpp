@@ -1280,6 +1280,25 @@ PgTarget::load_selection(pqxx::transaction_base &tx, const Step &step, long run_
 	}
 }
 
+std::pair<long, long>
+PgTarget::size_estimate(const Step &step)
+{
+	long total = 0, done = 0;
+	try {
+		Unit u(m_session);
+		auto plan = u.tx().exec1("EXPLAIN (FORMAT JSON) SELECT 1 FROM " + step.source_relation)[0];
+		auto rows = nlohmann::json::parse(plan.as<std::string>())[0]["Plan"]["Plan Rows"];
+		total = rows.is_number() ? rows.get<long>() : 0;
+		auto st = u.tx().exec_params("SELECT rows_done FROM migration.step_state WHERE step = $1 AND source = $2",
+									 step.name, step.source);
+		done = st.empty() ? 0 : st[0][0].as<long>();
+		u.commit();
+	} catch (const pqxx::sql_error &) {
+		/* no estimate: progress shows no share */
+	}
+	return {total, done};
+}
+
 bool
 PgTarget::foreign_keys_by_batch(const Step &step)
 {

@@ -172,6 +172,9 @@ public:
 		m_range = std::move(range);
 		m_workers = workers;
 	}
+	/* The planner's estimate of the source's rows, and the rows the step has done (for
+	 * progress); (0, done) when there is no estimate. */
+	std::pair<long, long> size_estimate(const Step &step);
 	/* Whether the step's foreign keys are checked by batch rather than by PostgreSQL's
 	 * per-row triggers (see the statement's comment in state.cpp). */
 	bool foreign_keys_by_batch(const Step &step);

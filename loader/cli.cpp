@@ -83,8 +83,14 @@ run_cli(int argc, char **argv)
 						   "load completed steps again from their first row");
 			 sub->add_flag("--wait", o.wait,
 						   "wait for a step another run holds, instead of stopping");
-			 sub->add_option("-j,--jobs", o.jobs, "independent steps run in parallel")
+			 sub->add_option("-j,--jobs", o.jobs,
+							 "independent steps run in parallel, and a big step's key ranges are loaded "
+							 "by this many workers")
 				 ->check(CLI::Range(1, 64));
+			 sub->add_option("--ranges", o.ranges,
+							 "full: cut a step into this many key ranges (default: 4 per job when "
+							 "--jobs > 1), e.g. for loader processes on several hosts sharing it")
+				 ->check(CLI::Range(1, 10000));
 			 sub->add_option("-m,--mode", o.mode,
 							 "full: every row, resuming after the last batch; diff: rows whose "
 							 "updated_at changed since the step's watermark; local-diff: rows "

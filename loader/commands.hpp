@@ -23,6 +23,7 @@ struct RunOptions {
 	bool restart = false;
 	bool wait = false;
 	int jobs = 1;
+	int ranges = 0; /* full: cut a step into this many key ranges (0: 4 per job when jobs > 1) */
 	std::string mode = "full";		   /* full | diff | local-diff | retry-failed | find-missing | verify */
 	std::string overlap = "5 minutes"; /* diff: how far before the watermark to look again */
 	bool dry_run = false;			   /* everything in one transaction, rolled back */

@@ -176,7 +176,7 @@ run_one(const Globals &g, const RunOptions &o, const Step &step, long run_id, Pr
 		const Mode mode = parse_mode(o.mode);
 		const std::map<std::string, std::string> scope = scope_values(o);
 		/* A parallel full load shares the step with other loaders working on its ranges. */
-		const bool ranges = mode == Mode::full && scope.empty() && use_ranges(session, step, o.jobs);
+		const bool ranges = mode == Mode::full && scope.empty() && use_ranges(session, step, o.jobs, o.ranges);
 		if (!lock_step(session, step, o.wait, ranges)) {
 			result.outcome = Outcome::locked;
 			result.error = "step \"" + step.name + "\" of source \"" + step.source +
@@ -209,7 +209,7 @@ run_one(const Globals &g, const RunOptions &o, const Step &step, long run_id, Pr
 		switch (mode) {
 		case Mode::full:
 			if (ranges) {
-				result.totals = run_ranges(g.connect, session, step, run_id, o.jobs, observer, &g_stop);
+				result.totals = run_ranges(g.connect, session, step, run_id, o.jobs, o.ranges, observer, &g_stop);
 				break;
 			}
 			[[fallthrough]];

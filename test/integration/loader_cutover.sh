@@ -4,11 +4,8 @@
 . "$(dirname "$0")/lib.bash"
 bin=${TRIBUTARY_BIN:?}
 plan 13
-db=it_cutover_$$
-psql_admin -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-export PGDATABASE=$db
+fresh_db it_cutover
 psql_admin <<'SQL'
-CREATE EXTENSION tributary;
 CREATE SCHEMA src;
 CREATE TABLE src.users (id int PRIMARY KEY, name text, updated_at timestamptz NOT NULL DEFAULT clock_timestamp());
 INSERT INTO src.users (id, name, updated_at) SELECT g, 'user ' || g, now() - interval '1 hour' FROM generate_series(1, 2000) g;

@@ -5,11 +5,8 @@
 . "$(dirname "$0")/lib.bash"
 bin=${TRIBUTARY_BIN:?}
 plan 12
-db=it_dedup_$$
-psql_admin -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-export PGDATABASE=$db
+fresh_db it_dedup
 psql_admin <<'SQL'
-CREATE EXTENSION tributary;
 CREATE SCHEMA a; CREATE SCHEMA b;
 CREATE TABLE a.users (id int PRIMARY KEY, email text, created_at date);
 INSERT INTO a.users VALUES (1, 'Ann@example.com', '2020-01-01'), (2, 'ann@example.com', '2019-05-01'),

@@ -3,11 +3,8 @@
 . "$(dirname "$0")/lib.bash"
 bin=${TRIBUTARY_BIN:?}
 plan 19
-db=it_ranges_$$
-psql_admin -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-export PGDATABASE=$db
+fresh_db it_ranges
 psql_admin <<'SQL'
-CREATE EXTENSION tributary;
 CREATE SCHEMA src;
 CREATE TABLE src.items (id bigint PRIMARY KEY, v text, price numeric(10,2));
 -- gaps in the keys: ranges of equal width hold different numbers of rows

@@ -7,11 +7,8 @@
 bin=${TRIBUTARY_BIN:?}
 example=$(cd "$(dirname "$0")/../.." && pwd)/docs/examples/migration_test.sql
 plan 30
-db=it_pgtap_$$
-psql_admin -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-export PGDATABASE=$db
+fresh_db it_pgtap
 psql_admin <<'SQL'
-CREATE EXTENSION tributary;
 CREATE SCHEMA src;
 CREATE TABLE src.users (id int PRIMARY KEY, email text, name text);
 INSERT INTO src.users SELECT g, 'u' || g || '@example.com', 'User ' || g FROM generate_series(1, 50) g;

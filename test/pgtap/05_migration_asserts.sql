@@ -219,7 +219,10 @@ SELECT * FROM check_test(migration.no_unresolved_failures(), true, 'all done: no
 SELECT * FROM check_test(migration.verify_clean(), true, 'all done: verify_clean', 'every step should verify clean', '');
 SELECT * FROM check_test(migration.target_rows_traceable(NULL), true, 'all done: target_rows_traceable',
 	'every target row should be traceable to its source key', '');
-SELECT * FROM check_test(migration.row_counts_match('users'), true, 'all done: row_counts_match',
+-- A duplicate merged into a surviving row (step option dedup) is mapped to the survivor's target row.
+INSERT INTO t.src_users VALUES (4, 'A@example.com');
+INSERT INTO migration.map_users (source, id, target_key) VALUES ('default', 4, 100);
+SELECT * FROM check_test(migration.row_counts_match('users'), true, 'all done: row_counts_match, with a merged duplicate',
 	'step users should have as many target rows as source rows', '');
 
 SELECT * FROM finish();

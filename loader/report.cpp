@@ -548,6 +548,8 @@ load_problems(pqxx::transaction_base &tx, ReportRun &run, int limit)
 										run.id)) {
 		run.mismatch_counts.push_back({text(r[0]), text(r[1]), text(r[2]), text(r[3])});
 		run.mismatches_total += r[3].as<long>();
+		ReportStep &s = step_of(run, text(r[0]), text(r[1]));
+		s.outcome += (s.outcome.find(" — ") == std::string::npos ? " — " : ", ") + text(r[3]) + " " + text(r[2]);
 	}
 	for (const auto &r : tx.exec_params("SELECT step, source, source_key::text, kind, known_failure, "
 										"repaired_at IS NOT NULL FROM migration.mismatch WHERE run_id = $1 "

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.bash"
 . "$(dirname "$0")/lib_browser.bash"
 bin=${TRIBUTARY_BIN:?}
-plan 34
+plan 35
 db=it_report_$$
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -142,6 +142,7 @@ render_dom "$tmp/verify.html" "$tmp/vdom.html" "$tmp/vconsole.txt"
 vdom=$(tr -d '\n' <"$tmp/vdom.html")
 like "$vdom" '<tr class="mismatch"><td>listings \[default\]</td><td><code>\["5"\]</code></td><td>missing</td>' "the verify report lists the missing row"
 like "$vdom" '<tr class="mismatch"><td>users \[default\]</td><td><code>\["7"\]</code></td><td>different</td>' "and the different one"
+like "$vdom" 'data-step="users".*class="outcome">done — 1 different, 1 missing</td>' "the steps' outcomes count their mismatches"
 
 out=$("$bin" report --run 999999 2>&1); rc=$?
 like "$rc $out" '^2 tributary: error: run 999999 does not exist' "the report of an unknown run is refused"

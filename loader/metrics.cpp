@@ -252,10 +252,10 @@ RunMetrics::~RunMetrics()
 }
 
 RunMetrics::StepFigures *
-RunMetrics::find(const Step &step)
+RunMetrics::find(std::vector<StepFigures> &steps, const std::string &name, const std::string &source)
 {
-	for (StepFigures &f : m_steps) {
-		if (f.step.name == step.name && f.step.source == step.source) {
+	for (StepFigures &f : steps) {
+		if (f.step.name == name && f.step.source == source) {
 			return &f;
 		}
 	}
@@ -265,15 +265,7 @@ RunMetrics::find(const Step &step)
 void
 RunMetrics::batch(const Step &step, const StepTotals &totals, double seconds)
 {
-	if (m_path.empty()) {
-		return;
-	}
-	std::lock_guard<std::mutex> lock(m_mutex);
-	if (StepFigures *f = find(step)) {
-		keep_highest(f->totals, totals);
-		f->seconds = std::max(f->seconds, seconds);
-		f->outcome = "running";
-	}
+	step_end(step, totals, seconds, "running");
 }
 
 void
@@ -284,7 +276,7 @@ RunMetrics::step_end(const Step &step, const StepTotals &totals, double seconds,
 		return;
 	}
 	std::lock_guard<std::mutex> lock(m_mutex);
-	if (StepFigures *f = find(step)) {
+	if (StepFigures *f = find(m_steps, step.name, step.source)) {
 		keep_highest(f->totals, totals);
 		f->seconds = std::max(f->seconds, seconds);
 		f->outcome = outcome;
@@ -409,13 +401,8 @@ RunMetrics::query(Snapshot &s)
 		"CROSS JOIN unnest($2::float8[]) WITH ORDINALITY AS t(le, n) "
 		"GROUP BY b.step, b.source, t.n",
 		m_run.id, bounds);
-	auto figures = [&s](const std::string &name, const std::string &source) -> StepFigures * {
-		for (StepFigures &f : s.steps) {
-			if (f.step.name == name && f.step.source == source) {
-				return &f;
-			}
-		}
-		return nullptr;
+	auto figures = [&s](const std::string &name, const std::string &source) {
+		return find(s.steps, name, source);
 	};
 	for (const auto &r : hist) {
 		StepFigures *f = figures(r[0].as<std::string>(), r[1].as<std::string>());

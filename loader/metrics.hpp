@@ -96,7 +96,8 @@ private:
 		std::optional<double> last_success;
 	};
 
-	StepFigures *find(const Step &step);
+	static StepFigures *find(std::vector<StepFigures> &steps, const std::string &name,
+							 const std::string &source);
 	void loop();
 	void write_now();
 	void query(Snapshot &s);

@@ -59,6 +59,7 @@ run_cli(int argc, char **argv)
 
 	RunOptions o;
 	SetOptions so;
+	CutoverOptions co;
 	ReportOptions ro; /* tributary report (loader/report.hpp) */
 	std::function<int()> chosen;
 	struct Command {
@@ -84,8 +85,14 @@ run_cli(int argc, char **argv)
 						   "load completed steps again from their first row");
 			 sub->add_flag("--wait", o.wait,
 						   "wait for a step another run holds, instead of stopping");
-			 sub->add_option("-j,--jobs", o.jobs, "independent steps run in parallel")
+			 sub->add_option("-j,--jobs", o.jobs,
+							 "independent steps run in parallel, and a big step's key ranges are loaded "
+							 "by this many workers")
 				 ->check(CLI::Range(1, 64));
+			 sub->add_option("--ranges", o.ranges,
+							 "full: cut a step into this many key ranges (default: 4 per job when "
+							 "--jobs > 1), e.g. for loader processes on several hosts sharing it")
+				 ->check(CLI::Range(1, 10000));
 			 sub->add_option("-m,--mode", o.mode,
 							 "full: every row, resuming after the last batch; diff: rows whose "
 							 "updated_at changed since the step's watermark; local-diff: rows "
@@ -122,6 +129,21 @@ run_cli(int argc, char **argv)
 		 [&g, &o]() { return cmd_run(g, o); }},
 		{"status", "print each step's state, counts, failures and the last runs", nullptr,
 		 [&g]() { return cmd_status(g); }},
+		{"cutover", "diff until the target has caught up; with --final (sources frozen): last diff, "
+					"sequences, NOT VALID constraints, verify, go/no-go",
+		 [&o, &co, step_options](CLI::App *sub) {
+			 step_options(sub);
+			 sub->add_option("--threshold", co.threshold,
+							 "converged when a diff round writes at most this many rows (default 100)")
+				 ->check(CLI::Range(0L, 1000000000L));
+			 sub->add_option("--max-rounds", co.max_rounds, "give up after this many rounds (default 20)")
+				 ->check(CLI::Range(1, 10000));
+			 sub->add_flag("--final", co.final,
+						   "the sources are frozen: final diff, sequences, constraints, verify, go/no-go");
+			 sub->add_option("--overlap", o.overlap, "diff rounds: as run --overlap");
+			 sub->add_option("-j,--jobs", o.jobs, "as run --jobs")->check(CLI::Range(1, 64));
+		 },
+		 [&g, &o, &co]() { return cmd_cutover(g, o, co); }},
 		{"set", "change live settings (migration.setting): a running loader follows within one batch",
 		 [&so](CLI::App *sub) {
 			 sub->add_option("-s,--step", so.step, "the step (default: the defaults of every step, '*')");

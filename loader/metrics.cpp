@@ -15,9 +15,8 @@
 #include <iostream>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
 #include "loader/exit_codes.hpp"
+#include "loader/state.hpp"
 
 namespace loader {
 
@@ -126,26 +125,6 @@ keep_highest(StepTotals &kept, const StepTotals &seen)
 	kept.updated = std::max(kept.updated, seen.updated);
 	kept.failed = std::max(kept.failed, seen.failed);
 	kept.batches = std::max(kept.batches, seen.batches);
-}
-
-/*
- * The planner's estimate of a relation's rows: EXPLAIN, no scan. `relation` is regclass
- * text from migration.step (quoted and qualified as needed: an identifier). Empty when
- * it cannot be planned (the relation changed under the step).
- */
-std::optional<double>
-estimate_rows(pqxx::connection &conn, const std::string &relation)
-{
-	try {
-		pqxx::read_transaction tx(conn);
-		auto plan = nlohmann::json::parse(
-			tx.exec1("EXPLAIN (FORMAT JSON) SELECT * FROM " + relation)[0].as<std::string>());
-		return plan.at(0).at("Plan").at("Plan Rows").get<double>();
-	} catch (const pqxx::broken_connection &) {
-		throw;
-	} catch (const std::exception &) {
-		return std::nullopt;
-	}
 }
 
 } // namespace
@@ -344,7 +323,7 @@ RunMetrics::write_now()
 		std::string why = e.what();
 		warn("could not query the database for the metrics file (written without batch durations, backlog and last success): " +
 			 why.substr(0, why.find('\n')));
-		m_conn.reset();
+		m_session.reset();
 	}
 	std::string problem = write_file_atomically(m_path, render(s));
 	if (!problem.empty()) {
@@ -364,19 +343,21 @@ RunMetrics::write_now()
 void
 RunMetrics::query(Snapshot &s)
 {
-	if (!m_conn) {
-		m_conn = connect(m_connect);
+	if (!m_session) {
+		m_session = std::make_unique<Session>(connect(m_connect), false);
 	}
 	if (m_run.backlog && !m_run.dry_run) {
 		for (StepFigures &f : s.steps) {
 			const std::string id = f.step.name + "/" + f.step.source;
 			if (m_estimates.count(id) == 0) {
-				m_estimates[id] = estimate_rows(*m_conn, f.step.source_relation);
+				/* The same estimate as the progress line's (0: none). */
+				const long rows = PgTarget(*m_session).size_estimate(f.step).first;
+				m_estimates[id] = rows > 0 ? std::optional<double>(rows) : std::nullopt;
 			}
 			f.source_estimate = m_estimates[id];
 		}
 	}
-	pqxx::read_transaction tx(*m_conn);
+	pqxx::read_transaction tx(m_session->conn());
 	auto last = tx.exec_params1(
 		"SELECT extract(epoch FROM max(finished_at))::float8 FROM migration.run WHERE mode = $1 "
 		"AND NOT dry_run AND status IN ('succeeded', 'succeeded_with_failures')",

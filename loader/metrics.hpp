@@ -19,13 +19,14 @@
 #include <thread>
 #include <vector>
 
-#include <pqxx/pqxx>
 
 #include "loader/db.hpp"
 #include "loader/plan.hpp"
 #include "loader/runner.hpp"
 
 namespace loader {
+
+class Session;
 
 /*
  * Write `contents` to `path` so that a reader sees either the old or the new file,
@@ -119,7 +120,7 @@ private:
 	std::condition_variable m_wake;
 
 	/* Only the writer thread (and finish(), after joining it) touches these. */
-	std::unique_ptr<pqxx::connection> m_conn;
+	std::unique_ptr<Session> m_session;
 	std::map<std::string, std::optional<double>> m_estimates; /* per step/source, once */
 	bool m_warned = false;
 	std::thread m_writer;

@@ -27,6 +27,10 @@ struct Step {
 	std::string fk_check = "auto"; /* options->>'fk_check': auto (by batch when safe) | row */
 	/* options->'scopes': scope name → column of the source relation, in name order */
 	std::vector<std::pair<std::string, std::string>> scopes;
+	/* options->'dedup': the columns that identify a duplicate, and the order (column,
+	 * "ASC"/"DESC" and "NULLS …" words) whose first row survives */
+	std::vector<std::string> dedup_columns;
+	std::vector<std::pair<std::string, std::string>> dedup_order;
 };
 
 class PlanError : public std::runtime_error {

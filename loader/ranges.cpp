@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -34,7 +35,7 @@ count_ranges(Session &session, const Step &step, bool unfinished)
 
 /* Cut the ranges, unless another loader just did. */
 void
-cut_ranges(Session &session, const Step &step, int workers)
+cut_ranges(Session &session, const Step &step, int count)
 {
 	Unit u(session);
 	auto &tx = u.tx();
@@ -49,7 +50,7 @@ cut_ranges(Session &session, const Step &step, int workers)
 	const std::string k = tx.quote_name(step.source_key.at(0));
 	auto mm = tx.exec1("SELECT min(" + k + ")::numeric::text, max(" + k + ")::numeric::text FROM " +
 					   step.source_relation);
-	const int n = workers * ranges_per_worker;
+	const int n = std::max(1, count);
 	if (mm[0].is_null()) {
 		/* An empty source: one unbounded range. */
 		tx.exec_params("INSERT INTO migration.range (step, source, no) VALUES ($1, $2, 1)", step.name,
@@ -85,7 +86,7 @@ live_worker_limit(Session &session, const Step &step)
 } // namespace
 
 bool
-use_ranges(Session &session, const Step &step, int workers)
+use_ranges(Session &session, const Step &step, int workers, int ranges)
 {
 	if (session.dry_run()) {
 		return false; /* one transaction: one connection */
@@ -101,16 +102,18 @@ use_ranges(Session &session, const Step &step, int workers)
 	if (r[0].as<bool>()) {
 		return true;
 	}
-	return workers > 1 && !r[1].is_null() && r[1].as<bool>() && !r[2].is_null() && r[2].as<bool>();
+	return (workers > 1 || ranges > 0) && !r[1].is_null() && r[1].as<bool>() && !r[2].is_null() &&
+		   r[2].as<bool>();
 }
 
 StepTotals
 run_ranges(const ConnectOptions &options, Session &session, const Step &step, long run_id,
-		   int workers, const BatchObserver &observer, const std::atomic<bool> *stop)
+		   int workers, int ranges, const BatchObserver &observer, const std::atomic<bool> *stop)
 {
-	cut_ranges(session, step, workers);
+	cut_ranges(session, step, ranges > 0 ? ranges : workers * ranges_per_worker);
 	/* The first watermark is the step's, taken before any range reads a row. */
 	PgTarget(session).take_first_watermark(step, run_id);
+	PgTarget(session).prepare_dedup(step, run_id);
 
 	std::mutex mutex;
 	std::vector<StepTotals> current(workers); /* the range each worker loads now */

@@ -100,6 +100,14 @@ public:
 		print(step, t, seconds, false);
 	}
 
+	/* A full load's size (the planner's estimate of the source's rows) and the rows it had
+	 * already done before this run, for the share done and the time left. */
+	void expect(const Step &step, long total, long already)
+	{
+		std::lock_guard<std::mutex> lock(m_mutex);
+		m_expected[step.name + "/" + step.source] = {total, already};
+	}
+
 	void end(const Step &step, const StepTotals &t, double seconds)
 	{
 		if (m_quiet) {
@@ -117,6 +125,21 @@ private:
 			 << t.inserted << " inserted, " << t.updated << " updated, " << t.failed
 			 << " failed, " << static_cast<long>(seconds > 0 ? t.rows_read / seconds : 0)
 			 << " rows/s" << (final ? " (done)" : "");
+		auto e = m_expected.find(step.name + "/" + step.source);
+		if (!final && e != m_expected.end() && e->second.first > 0 && seconds > 0 && t.rows_read > 0) {
+			const double done = static_cast<double>(e->second.second + t.rows_read);
+			const double total = std::max(done, static_cast<double>(e->second.first));
+			const long left = static_cast<long>((total - done) / (t.rows_read / seconds));
+			line << ", ~" << static_cast<int>(100 * done / total) << "% (estimate), about ";
+			if (left >= 3600) {
+				line << left / 3600 << " h " << (left % 3600) / 60 << " min";
+			} else if (left >= 60) {
+				line << left / 60 << " min " << left % 60 << " s";
+			} else {
+				line << left << " s";
+			}
+			line << " left";
+		}
 		if (m_tty && !final) {
 			std::cerr << '\r' << line.str() << "\033[K" << std::flush;
 		} else {
@@ -129,6 +152,7 @@ private:
 	RunMetrics *m_metrics = nullptr;
 	std::mutex m_mutex;
 	std::map<std::string, std::chrono::steady_clock::time_point> m_last;
+	std::map<std::string, std::pair<long, long>> m_expected;
 };
 
 /* --scope name=value…, as a map. */
@@ -159,7 +183,7 @@ run_one(const Globals &g, const RunOptions &o, const Step &step, long run_id, Pr
 		const Mode mode = parse_mode(o.mode);
 		const std::map<std::string, std::string> scope = scope_values(o);
 		/* A parallel full load shares the step with other loaders working on its ranges. */
-		const bool ranges = mode == Mode::full && scope.empty() && use_ranges(session, step, o.jobs);
+		const bool ranges = mode == Mode::full && scope.empty() && use_ranges(session, step, o.jobs, o.ranges);
 		if (!lock_step(session, step, o.wait, ranges)) {
 			result.outcome = Outcome::locked;
 			result.error = "step \"" + step.name + "\" of source \"" + step.source +
@@ -176,6 +200,10 @@ run_one(const Globals &g, const RunOptions &o, const Step &step, long run_id, Pr
 		if (o.restart && mode == Mode::full) {
 			reset_step(session, step);
 		}
+		if (mode == Mode::full && scope.empty()) {
+			const auto size = target.size_estimate(step);
+			progress.expect(step, size.first, size.second);
+		}
 		auto observer = [&](const Step &s, const StepTotals &t) {
 			progress.batch(s, t,
 						   std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
@@ -188,7 +216,7 @@ run_one(const Globals &g, const RunOptions &o, const Step &step, long run_id, Pr
 		switch (mode) {
 		case Mode::full:
 			if (ranges) {
-				result.totals = run_ranges(g.connect, session, step, run_id, o.jobs, observer, &g_stop);
+				result.totals = run_ranges(g.connect, session, step, run_id, o.jobs, o.ranges, observer, &g_stop);
 				break;
 			}
 			[[fallthrough]];
@@ -379,7 +407,7 @@ run_exit_code(const RunOptions &o, const std::vector<StepResult> &results, bool 
 } // namespace
 
 int
-cmd_run(const Globals &g, const RunOptions &o)
+cmd_run(const Globals &g, const RunOptions &o, std::vector<StepOutcome> *outcomes)
 {
 	if (o.repair && o.mode != "verify") {
 		print_error("--repair is an option of --mode verify");
@@ -581,6 +609,20 @@ cmd_run(const Globals &g, const RunOptions &o)
 									  : "succeeded";
 	finish_run(session, run_id, status, read, written, failed, message);
 	print_summary(g, o, run_id, steps, results, seconds);
+	if (outcomes != nullptr) {
+		for (size_t i = 0; i < steps.size(); i++) {
+			StepOutcome so;
+			so.step = steps[i].name;
+			so.source = steps[i].source;
+			so.ok = results[i].outcome == Outcome::done || results[i].outcome == Outcome::skipped_completed;
+			so.rows_read = results[i].totals.rows_read;
+			so.written = results[i].totals.inserted + results[i].totals.updated;
+			so.failed = results[i].totals.failed;
+			so.differences = results[i].check.remaining();
+			so.error = results[i].error;
+			outcomes->push_back(so);
+		}
+	}
 	for (size_t i = 0; i < steps.size(); i++) {
 		if (results[i].outcome == Outcome::locked) {
 			print_error(results[i].error, {},

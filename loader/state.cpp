@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -238,6 +239,9 @@ struct PgTarget::Shape {
 	std::string map_cols;				/* mp.k1, mp.k2 … */
 	bool fast_fk = false;				/* foreign keys checked per batch, not per row */
 	std::string target_name;			/* the target's name, for messages */
+	std::string dedup_w;				/* AND NOT a merged duplicate (rows m) */
+	std::string dedup_s;				/* the same for source rows s, id map rows xm */
+	std::string dedup_xm;
 	/* scope name → (quoted column, type) of the source relation */
 	std::map<std::string, std::pair<std::string, std::string>> scope_cols;
 };
@@ -252,7 +256,9 @@ load_steps(Session &session)
 			 "SELECT name, source, source_relation::text, target_table::text, source_key, "
 			 "target_key, key_mode, coalesce(source_key_column, ''), "
 			 "coalesce(updated_at_column, ''), depends_on, batch_size, "
-			 "coalesce(options->>'fk_check', 'auto'), coalesce(options->'scopes', '{}')::text "
+			 "coalesce(options->>'fk_check', 'auto'), coalesce(options->'scopes', '{}')::text, "
+			 "ARRAY(SELECT jsonb_array_elements_text(options->'dedup'->'columns')), "
+			 "ARRAY(SELECT lower(trim(o)) FROM unnest(string_to_array(options->'dedup'->>'order', ',')) o) "
 			 "FROM migration.step")) {
 		Step s;
 		s.name = row[0].as<std::string>();
@@ -270,6 +276,19 @@ load_steps(Session &session)
 		const nlohmann::json scopes = nlohmann::json::parse(row[12].as<std::string>());
 		for (auto it = scopes.begin(); it != scopes.end(); ++it) {
 			s.scopes.emplace_back(it.key(), it.value().get<std::string>());
+		}
+		s.dedup_columns = parse_text_array(row[13]);
+		/* "created_at desc nulls last" → (created_at, DESC NULLS LAST); checked by define_step */
+		for (const std::string &item : parse_text_array(row[14])) {
+			auto sp = item.find_first_of(" \t");
+			std::string words = sp == std::string::npos ? "" : item.substr(sp);
+			std::string clean;
+			for (char c : words) {
+				if (std::isalpha(static_cast<unsigned char>(c)) || c == ' ') {
+					clean += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+				}
+			}
+			s.dedup_order.emplace_back(item.substr(0, sp), clean);
 		}
 		steps.push_back(std::move(s));
 	}
@@ -737,13 +756,29 @@ PgTarget::shape(const Step &step)
 					   : std::string()) +
 			   "), ";
 	};
+	/* De-duplication: merged duplicates are not written (their id map entries point at
+	 * the survivor's row, written when the step ends) and not compared. */
+	if (!step.dedup_columns.empty()) {
+		auto merged = [&](const std::string &alias) {
+			std::vector<std::string> kt;
+			for (const std::string &k : sh->key_cols) {
+				kt.push_back(alias + "." + k + "::text");
+			}
+			return " AND NOT EXISTS (SELECT 1 FROM migration.merge g WHERE g.step = " + sql_literal(step.name) +
+				   " AND g.source = $1::text AND g.source_key = json_build_array(" + join(kt, ", ") +
+				   ")::jsonb)";
+		};
+		sh->dedup_w = merged("m");
+		sh->dedup_s = merged("s");
+		sh->dedup_xm = merged("xm");
+	}
 	sh->upsert =
 		"WITH src AS MATERIALIZED ({SRC}), "
 		"m AS (SELECT src.*, mp.target_key AS tributary_target_key, mp.fingerprint AS "
 		"tributary_fp_old FROM src LEFT JOIN " +
 		map_table + " mp ON mp.source = $1::text AND " + join(map_join, " AND ") + "), " + fk_ctes +
 		"w AS MATERIALIZED (SELECT m.*, " + fk_ok + " AS tributary_fk_ok, " + scope_expr +
-		" AS tributary_scope FROM m {FILTER}), " + writes +
+		" AS tributary_scope FROM m WHERE true{FILTER}" + sh->dedup_w + "), " + writes +
 		map_insert("up_new", false) + map_insert(map_mode ? "up_old" : "up", true) +
 		"tributary_done AS (SELECT 1) "
 		"SELECT (SELECT count(*) FROM src), "
@@ -751,7 +786,7 @@ PgTarget::shape(const Step &step)
 		"(SELECT json_agg(json_build_array(json_build_array(" + join(key_text_m, ", ") + "), " + fk_bad +
 		", to_jsonb(m) - 'tributary_target_key' - 'tributary_fp_old' - 'tributary_fk_ok' - 'tributary_scope' - 'tributary_rn'))::text "
 		"FROM w AS m WHERE NOT m.tributary_fk_ok)";
-	sh->changed_filter = "WHERE m.tributary_fp_old IS DISTINCT FROM " + m_fp;
+	sh->changed_filter = " AND m.tributary_fp_old IS DISTINCT FROM " + m_fp;
 
 	/*
 	 * Diff mode reads only rows changed in the step's window: updated_at after $a (the
@@ -814,10 +849,10 @@ PgTarget::shape(const Step &step)
 	sh->compare =
 		"WITH s AS MATERIALIZED (SELECT " + join(sh->key_cols, ", ") +
 		", {SFP} AS tributary_fp, true AS tributary_in_source FROM " + sh->src +
-		" s WHERE {SCOND}), "
+		" s WHERE {SCOND}" + sh->dedup_s + "), "
 		"d AS MATERIALIZED (SELECT " + sh->map_cols + ", {TFP} AS tributary_fp, "
 		"t." + tk + " IS NOT NULL AS tributary_present FROM (SELECT * FROM " + map_table +
-		" WHERE source = $1::text AND {MCOND}) mp LEFT JOIN " + step.target_table + " t ON t." +
+		" xm WHERE source = $1::text AND {MCOND}" + sh->dedup_xm + ") mp LEFT JOIN " + step.target_table + " t ON t." +
 		tk + " = mp.target_key), "
 		"x AS (SELECT " + sh->key_json_expr + " AS k, CASE WHEN s.tributary_in_source IS NULL THEN 'extra' "
 		"WHEN d.tributary_present IS NOT TRUE THEN 'missing' ELSE 'different' END AS kind "
@@ -828,7 +863,7 @@ PgTarget::shape(const Step &step)
 		"AND d.tributary_present)) "
 		"SELECT k, kind FROM x UNION ALL SELECT NULL, (SELECT count(*) FROM s)::text";
 	sh->tail = "SELECT json_build_array(" + join(map_cols, "::text, ") + "::text)::text FROM (SELECT * FROM " + map_table +
-			   " WHERE source = $1::text AND {MCOND}) mp JOIN " + step.target_table + " t ON t." +
+			   " xm WHERE source = $1::text AND {MCOND}" + sh->dedup_xm + ") mp JOIN " + step.target_table + " t ON t." +
 			   tk + " = mp.target_key ORDER BY " + join(map_cols, ", ");
 	m_shapes.emplace_back(id, sh);
 	return *sh;
@@ -935,6 +970,7 @@ PgTarget::begin_step(const Step &step, long run_id)
 		return parse_key(r[0][0].as<std::string>());
 	}
 	take_first_watermark(step, run_id);
+	prepare_dedup(step, run_id);
 	Unit u(m_session);
 	auto &tx = u.tx();
 	tx.exec_params("UPDATE migration.step_state SET state = 'in_progress', last_run_id = $3, "
@@ -966,6 +1002,90 @@ PgTarget::take_first_watermark(const Step &step, long run_id)
 											  "ON CONFLICT (step, source) DO NOTHING",
 				   step.name, step.source, run_id);
 	u.commit();
+}
+
+void
+PgTarget::prepare_dedup(const Step &step, long run_id)
+{
+	if (step.dedup_columns.empty()) {
+		return;
+	}
+	const Shape &sh = shape(step);
+	Unit u(m_session);
+	auto &tx = u.tx();
+	std::vector<std::string> dup, not_null, order, keys_text;
+	for (const std::string &c : step.dedup_columns) {
+		dup.push_back(tx.quote_name(c));
+		not_null.push_back(tx.quote_name(c) + " IS NOT NULL");
+	}
+	for (const auto &o : step.dedup_order) {
+		order.push_back(tx.quote_name(o.first) + " " + o.second); /* words checked by define_step */
+	}
+	for (const std::string &k : sh.key_cols) {
+		order.push_back(k);
+		keys_text.push_back(k + "::text");
+	}
+	std::vector<std::string> dup_text;
+	for (const std::string &d : dup) {
+		dup_text.push_back(d + "::text");
+	}
+	/* Groups of equal dedup values in this source; the first row of each in `order` survives. */
+	const std::string window = "(PARTITION BY " + join(dup, ", ") + " ORDER BY " + join(order, ", ") + ")";
+	tx.exec0("CREATE TEMP TABLE tributary_dedup ON COMMIT DROP AS SELECT json_build_array(" +
+			 join(keys_text, ", ") + ")::jsonb AS source_key, jsonb_build_array(" + join(dup_text, ", ") +
+			 ") AS dup_values, row_number() OVER " + window + " AS rn, first_value(json_build_array(" +
+			 join(keys_text, ", ") + ")::jsonb) OVER " + window + " AS survivor FROM " + sh.src +
+			 " WHERE " + join(not_null, " AND "));
+	tx.exec_params("DELETE FROM migration.merge WHERE step = $1 AND source = $2", step.name, step.source);
+	tx.exec_params("DELETE FROM migration.dedup_key WHERE step = $1 AND source = $2", step.name, step.source);
+	tx.exec_params("INSERT INTO migration.dedup_key (step, source, source_key, dup_values) "
+				   "SELECT $1, $2, source_key, dup_values FROM pg_temp.tributary_dedup WHERE rn = 1",
+				   step.name, step.source);
+	tx.exec_params("INSERT INTO migration.merge (step, source, source_key, survivor_source, survivor_key, "
+				   "dup_values, run_id) SELECT $1, $2, source_key, $2, survivor, dup_values, $3 "
+				   "FROM pg_temp.tributary_dedup WHERE rn > 1",
+				   step.name, step.source, run_id);
+	/* A survivor that duplicates a row of another source of the step, whose load is complete,
+	 * merges into that row (the source migrated first wins), with its own duplicates. */
+	tx.exec_params("INSERT INTO migration.merge (step, source, source_key, survivor_source, survivor_key, "
+				   "dup_values, run_id) SELECT DISTINCT ON (d.source_key) $1, $2, d.source_key, o.source, "
+				   "o.source_key, d.dup_values, $3 FROM pg_temp.tributary_dedup d JOIN migration.dedup_key o "
+				   "ON o.step = $1 AND o.source <> $2 AND o.dup_values = d.dup_values "
+				   "JOIN migration.step_state st ON st.step = $1 AND st.source = o.source AND st.state = 'completed' "
+				   "WHERE d.rn = 1 ORDER BY d.source_key, o.source",
+				   step.name, step.source, run_id);
+	tx.exec_params("UPDATE migration.merge m SET survivor_source = x.survivor_source, survivor_key = x.survivor_key "
+				   "FROM migration.merge x WHERE m.step = $1 AND m.source = $2 AND m.survivor_source = $2 "
+				   "AND x.step = $1 AND x.source = $2 AND x.source_key = m.survivor_key AND x.survivor_source <> $2",
+				   step.name, step.source);
+	tx.exec_params("DELETE FROM migration.dedup_key k USING migration.merge m WHERE k.step = $1 AND k.source = $2 "
+				   "AND m.step = $1 AND m.source = $2 AND m.source_key = k.source_key",
+				   step.name, step.source);
+	tx.exec0("DROP TABLE pg_temp.tributary_dedup");
+	u.commit();
+}
+
+void
+PgTarget::finish_dedup(pqxx::transaction_base &tx, const Step &step)
+{
+	if (step.dedup_columns.empty()) {
+		return;
+	}
+	const Shape &sh = shape(step);
+	/* Each duplicate's id map entry: the survivor's target key. */
+	std::vector<std::string> keys_from_json, on;
+	for (size_t i = 0; i < sh.key_cols.size(); i++) {
+		keys_from_json.push_back("(g.source_key->>" + std::to_string(i) + ")::" + sh.key_types[i]);
+		on.push_back("sm." + sh.key_cols[i] + " = (g.survivor_key->>" + std::to_string(i) + ")::" +
+					 sh.key_types[i]);
+	}
+	tx.exec_params("INSERT INTO " + sh.map_table + " AS x (source, " + join(sh.key_cols, ", ") +
+					   ", target_key) SELECT $2, " + join(keys_from_json, ", ") + ", sm.target_key "
+					   "FROM migration.merge g JOIN " + sh.map_table + " sm ON sm.source = g.survivor_source AND " +
+					   join(on, " AND ") + " WHERE g.step = $1 AND g.source = $2 ON CONFLICT (source, " +
+					   join(sh.key_cols, ", ") + ") DO UPDATE SET target_key = EXCLUDED.target_key, "
+					   "fingerprint = NULL, migrated_at = now()",
+				   step.name, step.source);
 }
 
 std::string
@@ -1028,6 +1148,7 @@ PgTarget::end_step(const Step &step, long run_id)
 						   step.name, step.source, w.second, run_id);
 		}
 	} else if (m_mode == Mode::full && m_scope.empty()) {
+		finish_dedup(tx, step);
 		tx.exec_params("UPDATE migration.step_state SET state = 'completed', last_run_id = $3, "
 					   "updated_at = now() WHERE step = $1 AND source = $2",
 					   step.name, step.source, run_id);
@@ -1071,7 +1192,7 @@ PgTarget::load_staged(pqxx::transaction_base &tx, const Step &step, long run_id,
 		run_upsert(tx, step, run_id,
 				   fill(sh.upsert, {{"{SRC}", "SELECT * FROM pg_temp.tributary_stage WHERE tributary_rn "
 											  "BETWEEN $2::bigint AND $3::bigint"},
-									{"{FILTER}", m_mode == Mode::local_diff ? sh.changed_filter : ""}}),
+									{"{FILTER}", writes_changed_only() ? sh.changed_filter : ""}}),
 				   {step.source, std::to_string(lo), std::to_string(hi)}, r, failed);
 		sp.release();
 		return;
@@ -1159,6 +1280,25 @@ PgTarget::load_selection(pqxx::transaction_base &tx, const Step &step, long run_
 	}
 }
 
+std::pair<long, long>
+PgTarget::size_estimate(const Step &step)
+{
+	long total = 0, done = 0;
+	try {
+		Unit u(m_session);
+		auto plan = u.tx().exec1("EXPLAIN (FORMAT JSON) SELECT 1 FROM " + step.source_relation)[0];
+		auto rows = nlohmann::json::parse(plan.as<std::string>())[0]["Plan"]["Plan Rows"];
+		total = rows.is_number() ? rows.get<long>() : 0;
+		auto st = u.tx().exec_params("SELECT rows_done FROM migration.step_state WHERE step = $1 AND source = $2",
+									 step.name, step.source);
+		done = st.empty() ? 0 : st[0][0].as<long>();
+		u.commit();
+	} catch (const pqxx::sql_error &) {
+		/* no estimate: progress shows no share */
+	}
+	return {total, done};
+}
+
 bool
 PgTarget::foreign_keys_by_batch(const Step &step)
 {
@@ -1214,7 +1354,7 @@ PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &af
 		replace_all(stage_cond, "$@", "$");
 		load_selection(tx, step, run_id,
 					   fill(sh.upsert, {{"{SRC}", "SELECT * FROM " + sh.src + " WHERE " + cond},
-										{"{FILTER}", m_mode == Mode::local_diff ? sh.changed_filter : ""}}),
+										{"{FILTER}", writes_changed_only() ? sh.changed_filter : ""}}),
 					   fill(sh.stage_insert, {{"{COND}", stage_cond}}), with_window(step, params),
 					   with_window(step, range), r, failed);
 		/* The batch covers (lower, upper]: a range's first batch starts at the range. */

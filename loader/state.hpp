@@ -172,9 +172,15 @@ public:
 		m_range = std::move(range);
 		m_workers = workers;
 	}
+	/* The planner's estimate of the source's rows, and the rows the step has done (for
+	 * progress); (0, done) when there is no estimate. */
+	std::pair<long, long> size_estimate(const Step &step);
 	/* Whether the step's foreign keys are checked by batch rather than by PostgreSQL's
 	 * per-row triggers (see the statement's comment in state.cpp). */
 	bool foreign_keys_by_batch(const Step &step);
+	/* De-duplication (step option dedup), before a full load reads a row: which source rows
+	 * are duplicates and of which survivor (migration.merge). */
+	void prepare_dedup(const Step &step, long run_id);
 	/* The step's first watermark (full mode), before any row is read; kept if present. */
 	void take_first_watermark(const Step &step, long run_id);
 	/* The source keys of a step's unresolved failures, oldest first. */
@@ -209,6 +215,9 @@ private:
 	/* Diff mode: the window's two parameters appended to params. */
 	std::vector<std::string> with_window(const Step &step, std::vector<std::string> params) const;
 	bool windowed() const { return m_mode == Mode::diff; }
+	/* Modes that write only rows whose fingerprint differs from the id map's: local-diff,
+	 * and diff (its overlap window reads rows again that did not change). */
+	bool writes_changed_only() const { return m_mode == Mode::local_diff || m_mode == Mode::diff; }
 	/* Diff mode: no source row changed above the watermark. */
 	bool nothing_changed(const Step &step) const;
 	/* Modes that leave the step's resume point alone (a range has its own). */
@@ -216,6 +225,8 @@ private:
 	{
 		return m_mode != Mode::full || m_range.has_value() || !m_scope.empty();
 	}
+	/* When a full load ends: duplicates' id map entries point at their survivors' rows. */
+	void finish_dedup(pqxx::transaction_base &tx, const Step &step);
 	/* A statement with its {RANGE} condition filled in (empty without a range). */
 	std::string ranged(const Shape &sh, std::string sql) const;
 	/* In a unit: the range's progress after a batch (or a recorded failure). */

@@ -4,11 +4,8 @@
 . "$(dirname "$0")/lib.bash"
 bin=${TRIBUTARY_BIN:?}
 plan 10
-db=it_fk_$$
-psql_admin -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-export PGDATABASE=$db
+fresh_db it_fk
 psql_admin <<'SQL'
-CREATE EXTENSION tributary;
 CREATE TABLE shops (id int PRIMARY KEY, name text);
 INSERT INTO shops SELECT g, 'shop ' || g FROM generate_series(1, 100) g WHERE g % 10 <> 0;
 CREATE TABLE src_items (id int PRIMARY KEY, shop_id int, region int, v text);

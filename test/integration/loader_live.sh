@@ -4,11 +4,8 @@
 . "$(dirname "$0")/lib.bash"
 bin=${TRIBUTARY_BIN:?}
 plan 13
-db=it_live_set_$$
-psql_admin -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-export PGDATABASE=$db
+fresh_db it_live_set
 psql_admin <<'SQL'
-CREATE EXTENSION tributary;
 CREATE TABLE src_items (id int PRIMARY KEY, v text);
 INSERT INTO src_items SELECT g, 'item ' || g FROM generate_series(1, 30000) g;
 CREATE TABLE items (id int PRIMARY KEY, v text);

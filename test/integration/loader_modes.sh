@@ -4,11 +4,8 @@
 . "$(dirname "$0")/lib.bash"
 bin=${TRIBUTARY_BIN:?}
 plan 42
-db=it_modes_$$
-psql_admin -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-export PGDATABASE=$db
+fresh_db it_modes
 psql_admin <<'SQL'
-CREATE EXTENSION tributary;
 CREATE SCHEMA src;
 CREATE TABLE src.users (id int PRIMARY KEY, email text, name text);
 INSERT INTO src.users SELECT g, 'u' || g || '@example.com', 'User ' || g FROM generate_series(1, 3000) g;

@@ -4,11 +4,8 @@
 . "$(dirname "$0")/lib.bash"
 bin=${TRIBUTARY_BIN:?}
 plan 17
-db=it_scopes_$$
-psql_admin -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-export PGDATABASE=$db
+fresh_db it_scopes
 psql_admin <<'SQL'
-CREATE EXTENSION tributary;
 CREATE SCHEMA src;
 CREATE TABLE src.shops (id int PRIMARY KEY, branch_id int NOT NULL, name text);
 INSERT INTO src.shops SELECT g, 1 + g % 3, 'shop ' || g FROM generate_series(1, 30) g;

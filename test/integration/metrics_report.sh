@@ -6,13 +6,10 @@
 . "$(dirname "$0")/lib_browser.bash"
 bin=${TRIBUTARY_BIN:?}
 plan 35
-db=it_report_$$
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-psql_admin -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-export PGDATABASE=$db
+fresh_db it_report
 psql_admin >/dev/null <<'SQL'
-CREATE EXTENSION tributary;
 CREATE SCHEMA src;
 CREATE TABLE src.users (id int PRIMARY KEY, email text, name text);
 INSERT INTO src.users SELECT g, 'u' || g || '@example.com', 'User ' || g FROM generate_series(1, 5000) g;

@@ -415,19 +415,21 @@ RunMetrics::query(Snapshot &s)
 std::string
 RunMetrics::render(const Snapshot &s) const
 {
+	return render_run(s) + render_steps(s) + render_from_database(s);
+}
+
+RunMetrics::LabelList
+RunMetrics::step_labels(const StepFigures &f) const
+{
+	return {{"step", f.step.name}, {"source", f.step.source}, {"mode", m_run.mode}};
+}
+
+/* The run as a whole. */
+std::string
+RunMetrics::render_run(const Snapshot &s) const
+{
 	Exposition e;
 	const Labels run{{"mode", m_run.mode}};
-	auto step_labels = [this](const StepFigures &f) {
-		return Labels{{"step", f.step.name}, {"source", f.step.source}, {"mode", m_run.mode}};
-	};
-	auto per_step = [&](const std::string &name, const std::string &type, const std::string &help,
-						auto value) {
-		e.family(name, type, help);
-		for (const StepFigures &f : s.steps) {
-			e.sample(name, step_labels(f), value(f));
-		}
-	};
-
 	e.family("tributary_run_id", "gauge", "Id of the run (migration.run.id) these metrics describe.");
 	e.sample("tributary_run_id", run, static_cast<double>(m_run.id));
 	e.family("tributary_run_dry_run", "gauge", "1 if the run is a dry run (everything rolled back).");
@@ -463,7 +465,21 @@ RunMetrics::render(const Snapshot &s) const
 	}
 	e.family("tributary_run_rows_per_second", "gauge", "Source rows read per second by the whole run, on average.");
 	e.sample("tributary_run_rows_per_second", run, s.elapsed > 0 ? read / s.elapsed : 0);
+	return e.text();
+}
 
+/* Per step, what the loader itself counted. */
+std::string
+RunMetrics::render_steps(const Snapshot &s) const
+{
+	Exposition e;
+	auto per_step = [&](const std::string &name, const std::string &type, const std::string &help,
+						auto value) {
+		e.family(name, type, help);
+		for (const StepFigures &f : s.steps) {
+			e.sample(name, step_labels(f), value(f));
+		}
+	};
 	per_step("tributary_step_rows_read_total", "counter", "Source rows read by this run.",
 			 [](const StepFigures &f) { return static_cast<double>(f.totals.rows_read); });
 	e.family("tributary_step_rows_written_total", "counter",
@@ -493,7 +509,14 @@ RunMetrics::render(const Snapshot &s) const
 		l.emplace_back("outcome", outcome_label(f.outcome));
 		e.sample("tributary_step_outcome", l, 1);
 	}
+	return e.text();
+}
 
+/* Per step, what only the database knows (see query()); families without a sample are left out. */
+std::string
+RunMetrics::render_from_database(const Snapshot &s) const
+{
+	Exposition e;
 	bool any_estimate = false, any_backlog = false, any_batch = false;
 	for (const StepFigures &f : s.steps) {
 		any_estimate |= f.source_estimate.has_value();

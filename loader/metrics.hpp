@@ -102,7 +102,12 @@ private:
 	void loop();
 	void write_now();
 	void query(Snapshot &s);
+	using LabelList = std::vector<std::pair<std::string, std::string>>;
+	LabelList step_labels(const StepFigures &f) const;
 	std::string render(const Snapshot &s) const;
+	std::string render_run(const Snapshot &s) const;
+	std::string render_steps(const Snapshot &s) const;
+	std::string render_from_database(const Snapshot &s) const;
 	void warn(const std::string &message);
 
 	std::string m_path;

@@ -215,7 +215,8 @@ StepRunner::throttle(const LiveSettings &settings, long rows, double seconds)
 StepTotals
 StepRunner::run(const Step &step, long run_id)
 {
-	StepTotals totals;
+	m_totals = StepTotals();
+	StepTotals &totals = m_totals;
 	std::optional<Key> after =
 		retrying(step, "start", totals, [&] { return m_target.begin_step(step, run_id); });
 	auto read_settings = [&] {

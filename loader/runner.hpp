@@ -84,6 +84,8 @@ public:
 	 * the step resumes after the last of them on the next run.
 	 */
 	StepTotals run(const Step &step, long run_id);
+	/* What the last run() did, also when it threw: the batches committed before the error. */
+	const StepTotals &totals() const { return m_totals; }
 
 private:
 	struct Slice {
@@ -104,6 +106,7 @@ private:
 	BatchObserver m_observer;
 	const std::atomic<bool> *m_stop;
 	RetryPolicy m_retry;
+	StepTotals m_totals;
 };
 
 } // namespace loader

@@ -357,6 +357,8 @@ TEST(LoaderRunnerRetry, gives_up_after_the_attempts_and_leaves_a_resumable_state
 	loader::StepRunner runner(t, nullptr, nullptr, recording_policy(5, 0.5, waits));
 	EXPECT_THROW(runner.run(make_step(100), 1), pqxx::sql_error);
 	EXPECT_EQ(waits, (std::vector<double>{0.5, 1, 2, 4}));
+	EXPECT_EQ(runner.totals().rows_read, 200); /* the two batches committed before */
+	EXPECT_EQ(runner.totals().retries, 4);
 	EXPECT_EQ(t.m_state, "in_progress");
 	ASSERT_TRUE(t.m_resume.has_value());
 	EXPECT_EQ((*t.m_resume)[0], "200");

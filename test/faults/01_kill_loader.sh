@@ -5,7 +5,7 @@
 # row twice); every rerun goes on from there; at the end source and target agree row by
 # row and nothing is in migration.failure.
 . "$(dirname "$0")/lib.bash"
-if fast; then kills_full=4 kills_diff=3; else kills_full=20 kills_diff=12; fi
+if fast; then kills_full=3 kills_diff=2; else kills_full=30 kills_diff=20; fi
 plan 13
 db=flt_kill
 fresh_db $db
@@ -58,10 +58,13 @@ listings_differ() {
 
 # kill_runs N MODE LO_MS HI_MS — N runs, each SIGKILLed after a random delay; sets
 # killed (runs killed while running), inconsistent (kills after which consistent failed),
-# bad_exit (runs that ended by themselves with an unexpected status).
+# bad_exit (runs that ended by themselves with an unexpected status). A run that ended
+# before its kill (a resumed run has little left) halves the range for the next one.
+kill_hi=""
 kill_runs() {
 	local n=$1 mode=$2 lo=$3 hi=$4 pid args delay rc
 	killed=0 inconsistent=0 bad_exit=0
+	[ -n "$kill_hi" ] || kill_hi=$hi
 	for _ in $(seq 1 "$n"); do
 		args=(-q run --mode "$mode")
 		if [ "$mode" = full ] && [ "$(psql_admin -c "SELECT bool_and(state = 'completed') FROM migration.step_state")" = t ]; then
@@ -69,12 +72,14 @@ kill_runs() {
 		fi
 		"$bin" "${args[@]}" >/dev/null 2>"$TRIBUTARY_RUN_DIR/flt_kill.err" &
 		pid=$!
-		delay=$(random_seconds "$lo" "$hi")
+		delay=$(random_seconds "$lo" "$kill_hi")
 		sleep "$delay"
 		if kill -9 "$pid" 2>/dev/null; then
 			killed=$((killed + 1))
 			wait "$pid" 2>/dev/null
+			kill_hi=$(( kill_hi * 5 / 4 > hi ? hi : kill_hi * 5 / 4 ))
 		else
+			kill_hi=$(( kill_hi / 2 < lo + 100 ? lo + 100 : kill_hi / 2 ))
 			wait "$pid"
 			rc=$?
 			[ $rc -eq 0 ] || { bad_exit=$((bad_exit + 1)); echo "# run ended with $rc:"; sed 's/^/# /' "$TRIBUTARY_RUN_DIR/flt_kill.err"; }
@@ -86,9 +91,9 @@ kill_runs() {
 }
 
 # Full runs.
-kill_runs "$kills_full" full 50 1800
+kill_runs "$kills_full" full 50 1500
 note "full runs killed"
-ok $([ "$killed" -ge $((kills_full / 2)) ] && echo 0 || echo 1) "full runs were killed mid-run ($killed of $kills_full)"
+ok $([ "$killed" -ge $((kills_full * 6 / 10)) ] && echo 0 || echo 1) "full runs were killed mid-run ($killed of $kills_full)"
 is "$inconsistent" 0 "after every kill the id maps and the targets agree and no user is there twice"
 is "$bad_exit" 0 "runs that were not killed in time succeeded"
 "$bin" -q run 2>/dev/null; rc=$?
@@ -113,7 +118,8 @@ SQL
 killed_diff=0 inconsistent_diff=0 bad_diff=0
 for round in $(seq 1 "$kills_diff"); do
 	change_source "$round"
-	kill_runs 1 diff 20 900
+	kill_hi=""
+	kill_runs 1 diff 20 700
 	killed_diff=$((killed_diff + killed))
 	inconsistent_diff=$((inconsistent_diff + inconsistent))
 	bad_diff=$((bad_diff + bad_exit))

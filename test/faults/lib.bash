@@ -34,6 +34,12 @@ todo() {
 	fi
 }
 
+# The case cannot go on (its set-up failed): TAP's bail out, which stops prove.
+bail_out() {
+	echo "Bail out! $*"
+	exit 255
+}
+
 # skip N REASON — N checks not run in this mode.
 skip() {
 	for _ in $(seq 1 "$1"); do

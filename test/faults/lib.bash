@@ -137,32 +137,10 @@ mariadb_sessions() { # USER
 	mariadb_root -N -e "SELECT id FROM information_schema.processlist WHERE user = '$1'"
 }
 
-mariadb_pid() { cat "$TRIBUTARY_RUN_DIR/mariadb.pid"; }
 mariadb_alive() { mariadb-admin --no-defaults --socket="$TRIBUTARY_MYSQL_SOCKET" -uroot ping >/dev/null 2>&1; }
-
-# Stop the harness's MariaDB (by the pid the harness recorded), remembering how it was
-# started; mariadb_start starts it again the same way, on the same port.
-mariadb_stop() {
-	local pid
-	pid=$(mariadb_pid) || return 1
-	mapfile -d '' -t FAULTS_MARIADB_CMD <"/proc/$pid/cmdline" || return 1
-	kill -TERM "$pid" || return 1
-	for _ in $(seq 1 300); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	kill -9 "$pid"
-}
-mariadb_start() {
-	[ "${#FAULTS_MARIADB_CMD[@]}" -gt 0 ] || return 1
-	setsid "${FAULTS_MARIADB_CMD[@]}" </dev/null >/dev/null 2>&1 &
-	echo $! >"$TRIBUTARY_RUN_DIR/mariadb.pid"
-	for _ in $(seq 1 300); do
-		mariadb_alive && return 0
-		sleep 0.1
-	done
-	return 1
-}
+# Stop the harness's MariaDB, and start it again the same way, on the same port.
+mariadb_stop() { server_stop mariadb; }
+mariadb_start() { server_start mariadb mariadb_alive; }
 
 # ---- The TDS test server -------------------------------------------------------------
 
@@ -200,29 +178,43 @@ tds_kill() { # SPID
 	printf 'KILL %s\ngo\n' "$1" | tds_sql >/dev/null
 }
 
-tds_pid() { cat "$TRIBUTARY_RUN_DIR/tds.pid"; }
 tds_alive() { printf 'SELECT 1\ngo\n' | tds_sql >/dev/null 2>&1; }
-tds_stop() {
-	local pid i
-	pid=$(tds_pid) || return 1
-	mapfile -d '' -t FAULTS_TDS_CMD <"/proc/$pid/cmdline" || return 1
-	# It was started on an ephemeral port: start it again on the one it got.
-	for i in "${!FAULTS_TDS_CMD[@]}"; do
-		[ "${FAULTS_TDS_CMD[$i]}" = --port ] && FAULTS_TDS_CMD[$((i + 1))]=$TRIBUTARY_TDS_PORT
-	done
+# It was started on an ephemeral port (--port 0): start it again on the one it got.
+tds_stop() { server_stop tds --port "$TRIBUTARY_TDS_PORT"; }
+tds_start() { server_start tds tds_alive; }
+
+# ---- Stopping and starting a source server ------------------------------------------------
+
+# server_stop NAME [OPTION VALUE] — stop a server the harness started, by the pid it
+# recorded in $TRIBUTARY_RUN_DIR/NAME.pid, remembering its command line (with OPTION's
+# value replaced, if given) for server_start.
+declare -A FAULTS_SERVER_CMD
+server_stop() {
+	local name=$1 pid i cmd
+	pid=$(cat "$TRIBUTARY_RUN_DIR/$name.pid") || return 1
+	mapfile -d '' -t cmd <"/proc/$pid/cmdline" || return 1
+	if [ $# -eq 3 ]; then
+		for i in "${!cmd[@]}"; do
+			[ "${cmd[$i]}" = "$2" ] && cmd[$((i + 1))]=$3
+		done
+	fi
+	FAULTS_SERVER_CMD[$name]=$(printf '%q ' "${cmd[@]}")
 	kill -TERM "$pid" || return 1
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 300); do
 		kill -0 "$pid" 2>/dev/null || return 0
 		sleep 0.1
 	done
 	kill -9 "$pid"
 }
-tds_start() {
-	[ "${#FAULTS_TDS_CMD[@]}" -gt 0 ] || return 1
-	setsid "${FAULTS_TDS_CMD[@]}" </dev/null >/dev/null 2>&1 &
-	echo $! >"$TRIBUTARY_RUN_DIR/tds.pid"
-	for _ in $(seq 1 100); do
-		tds_alive && return 0
+# server_start NAME READY_COMMAND — start it again (in a session of its own, so it
+# outlives this case; the harness stops it by the pid written back), wait until ready.
+server_start() {
+	local name=$1 ready=$2
+	[ -n "${FAULTS_SERVER_CMD[$name]:-}" ] || return 1
+	eval "setsid ${FAULTS_SERVER_CMD[$name]} </dev/null >/dev/null 2>&1 &"
+	echo $! >"$TRIBUTARY_RUN_DIR/$name.pid"
+	for _ in $(seq 1 300); do
+		$ready && return 0
 		sleep 0.1
 	done
 	return 1

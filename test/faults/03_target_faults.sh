@@ -95,7 +95,7 @@ is "$(psql_admin -c "SELECT state || ' ' || (last_key ->> 0) FROM migration.step
 	"the step resumes after the batches committed before the timeout"
 is "$(psql_admin -c "SELECT count(*) FROM items")" 1500 "those batches are in the target"
 # The DBA lowers the batch size while nothing runs; the slow rows then fit the timeout.
-psql_admin -c "INSERT INTO migration.setting (step, batch_size) VALUES ('items', 40)"
+psql_admin -c "INSERT INTO migration.setting (step, batch_size) VALUES ('items', 20)"
 PGOPTIONS="-c statement_timeout=300" "$bin" -q --json run --step items >"$TRIBUTARY_RUN_DIR/flt_target.json" 2>"$err"; rc=$?
 is $rc 0 "with smaller batches the rerun completes under the same timeout"
 is "$(grep -o '"rows_read": [0-9]*' "$TRIBUTARY_RUN_DIR/flt_target.json" | head -1)" '"rows_read": 1500' "the rerun reads only the rows not yet committed"

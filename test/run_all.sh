@@ -5,7 +5,8 @@
 #
 # Suites: pg_regress (sql/, expected/), GoogleTest via ctest (unit and live driver
 # tests), pgTAP via pg_prove (test/pgtap/), loader integration scenarios via prove
-# (test/integration/*.sh, TAP). Exit status: 0 only if every suite passed.
+# (test/integration/*.sh, TAP), the fast subset of the fault and bad-input suite
+# (test/faults, TAP). Exit status: 0 only if every suite passed.
 set -u
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -100,6 +101,16 @@ tests=$(sed -nE 's/^Files=[0-9]+, Tests=([0-9]+),.*/\1/p' "$TRIBUTARY_RUN_DIR/in
 bad=$(grep -E '^Failed [0-9]+/[0-9]+ subtests' "$TRIBUTARY_RUN_DIR/integration.out" | sed -nE 's/^Failed ([0-9]+)\/.*/\1/p' | awk '{s+=$1} END {print s+0}')
 [ $rc -ne 0 ] && [ "$bad" -eq 0 ] && bad=1
 record "integration" "$((${tests:-0} - bad))" "$bad"
+
+# The fast subset of the fault and bad-input suite (the whole one: make test-faults).
+section "faults (fast subset)"
+test/faults/run_faults.sh --fast >"$TRIBUTARY_RUN_DIR/faults.out" 2>&1
+rc=$?
+cat "$TRIBUTARY_RUN_DIR/faults.out"
+tests=$(sed -nE 's/^Files=[0-9]+, Tests=([0-9]+),.*/\1/p' "$TRIBUTARY_RUN_DIR/faults.out")
+bad=$(grep -E '^Failed [0-9]+/[0-9]+ subtests' "$TRIBUTARY_RUN_DIR/faults.out" | sed -nE 's/^Failed ([0-9]+)\/.*/\1/p' | awk '{s+=$1} END {print s+0}')
+[ $rc -ne 0 ] && [ "$bad" -eq 0 ] && bad=1
+record "faults (fast)" "$((${tests:-0} - bad))" "$bad"
 
 section "summary"
 for line in "${summary[@]}"; do echo "$line"; done

@@ -56,9 +56,8 @@ lost=$(rows_differ "SELECT * FROM src.events" "SELECT * FROM events")
 is "$lost" 0 "source and target agree row by row"
 is "$(psql_admin -c "SELECT sum(rows_read) FROM migration.batch WHERE step = 'events'")" 4000 \
 	"the batches record every row once (a terminated batch left no bookkeeping)"
-# libpqxx 6 reconnects transparently; the step's session advisory lock is not taken again.
-todo $([ "$lock_held" -eq "$terminated" ] && echo 0 || echo 1) "after each reconnect the run still holds the step's lock ($lock_held of $terminated)" \
-	"libpqxx reconnects on its own and the step's advisory lock is not taken again (test/faults/README.md)"
+# libpqxx 6 reconnects transparently; the loader takes the step's advisory lock again.
+is "$lock_held" "$terminated" "after each reconnect the run still holds the step's lock"
 tally "target backend terminated" "pg_terminate_backend mid-batch" "$terminated" "$([ $rc -eq 0 ] && [ "$lost" = 0 ] && echo $terminated || echo 0)" "$lost"
 
 # Every loader session at once, the idle one that records the run included.
@@ -80,8 +79,7 @@ is $rc2 0 "the next run completes"
 lost=$(rows_differ "SELECT * FROM src.parts" "SELECT * FROM parts")
 is "$lost" 0 "source and target agree row by row"
 sed 's/^/#   /' "$err" | grep -v 'trying again\|rows/s' | head -6
-todo $([ "$(psql_admin -c "SELECT count(*) FROM migration.run WHERE status = 'running'")" = 0 ] && echo 0 || echo 1) \
-	"no run is left marked as running" "the run's own connection is not retried: finish_run fails after a reconnect (test/faults/README.md)"
+is "$(psql_admin -c "SELECT count(*) FROM migration.run WHERE status = 'running'")" 0 "no run is left marked as running"
 tally "target backend terminated" "every loader session terminated" 1 "$([ $rc2 -eq 0 ] && [ "$lost" = 0 ] && echo 1 || echo 0)" "$lost"
 fi
 

@@ -135,26 +135,19 @@ check_bad bad_ms ms_bad "2:22008 3:22008 5:22021 6:22021 7:22001 8:22003 9:22003
 is "$(psql_admin -c "SELECT lat, encode(bin, 'hex'), emoji, dt FROM bad_ms WHERE id = 12")" "café ÿ ß|00ff00|😀 🚀 𝄞 家|0001-01-01 00:00:00" \
 	"TDS: varchar text converted, NUL bytes intact in bytea, emoji (surrogate pairs) intact, year 1 intact"
 
-# Duplicate source keys out of a view: the key should be recorded and the rest move. Today
-# the batch's upsert fails with 21000 ("cannot affect row a second time"), which is not
-# taken for refused data, and the step stops (test/faults/README.md).
+# Duplicate source keys out of a view: the key is recorded (21000, none of its rows
+# written) and the rest moves.
 for d in my ms; do
 	label=$([ $d = my ] && echo MariaDB || echo TDS)
 	"$bin" -q run --step dup_$d 2>"$TRIBUTARY_RUN_DIR/flt_bad.err"; rc=$?
 	sed 's/^/#   /' "$TRIBUTARY_RUN_DIR/flt_bad.err" | head -3
-	why="a duplicate key in a batch ends the step with 21000 instead of being recorded (test/faults/README.md)"
-	todo $([ $rc -eq 1 ] && echo 0 || echo 1) "$label: a view with a duplicate key: the run completes with a recorded failure (exit 1, got $rc)" "$why"
+	is "$rc" 1 "$label: a view with a duplicate key: the run completes with a recorded failure (exit 1)"
 	got=$(psql_admin -c "SELECT string_agg((source_key ->> 0) || ':' || sqlstate, ' ') FROM migration.failure WHERE step = 'dup_$d'")
-	todo $(echo "$got" | grep -q '^500:' && echo 0 || echo 1) "$label: the duplicate key is in migration.failure ($got)" "$why"
+	is "$got" "500:21000" "$label: the duplicate key is in migration.failure"
 	n=$(psql_admin -c "SELECT count(*) FROM dup_$d")
-	todo $([ "$n" = 998 ] && echo 0 || echo 1) "$label: every other key moved ($n of 998)" "$why"
-	# Rows behind a step that stopped with an error are held, not lost: the run said so.
+	is "$n" 998 "$label: every other key moved"
 	lost=$(rows_lost dup_$d "SELECT id FROM v_dup_$d" "SELECT id FROM dup_$d")
-	if [ $rc -eq 3 ]; then
-		tally "bad input" "$label: duplicate source keys in a view (the step stops, $lost rows held)" 1 0 0
-	else
-		tally "bad input" "$label: duplicate source keys in a view" 1 "$([ $rc -eq 1 ] && [ "$lost" = 0 ] && echo 1 || echo 0)" "$lost"
-	fi
+	tally "bad input" "$label: duplicate source keys in a view" 1 "$([ $rc -eq 1 ] && [ "$lost" = 0 ] && echo 1 || echo 0)" "$lost"
 done
 
 drop_db $db

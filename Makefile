@@ -38,9 +38,9 @@ include $(PGXS)
 BUILD_DIR ?= build
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: deps loader install-loader test demo bench check-regress-list
+.PHONY: deps loader install-loader install-man test demo bench check-regress-list
 all: loader
-install: install-loader
+install: install-loader install-man
 
 deps:
 	@scripts/install_deps.sh
@@ -51,6 +51,11 @@ loader:
 
 install-loader: loader
 	cmake --install $(BUILD_DIR) --prefix /usr/local >/dev/null
+
+# man tributary: generated from the built loader's --help (scripts/gen_man.sh).
+install-man: loader
+	scripts/gen_man.sh $(BUILD_DIR)/tributary $(BUILD_DIR)/tributary.1
+	install -D -m 644 $(BUILD_DIR)/tributary.1 /usr/local/share/man/man1/tributary.1
 
 # Every sql/*.sql file must be listed in REGRESS.
 check-regress-list:

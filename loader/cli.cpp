@@ -85,8 +85,23 @@ run_cli(int argc, char **argv)
 				 ->check(CLI::Range(1, 64));
 			 sub->add_option("-m,--mode", o.mode,
 							 "full: every row, resuming after the last batch; diff: rows whose "
-							 "updated_at changed since the step's watermark")
-				 ->check(CLI::IsMember({"full", "diff"}));
+							 "updated_at changed since the step's watermark; local-diff: rows "
+							 "whose fingerprint differs from the one in the id map; retry-failed: "
+							 "the unresolved failures again; find-missing: source rows missing in "
+							 "the target; verify: compare source and target row by row")
+				 ->check(CLI::IsMember({"full", "diff", "local-diff", "retry-failed", "find-missing",
+										"verify"}));
+			 sub->add_flag("--dry-run", o.dry_run,
+						   "do everything in one transaction and roll it back; report what would "
+						   "have been inserted, updated and failed");
+			 sub->add_flag("--repair", o.repair,
+						   "verify: migrate mismatching rows again, then compare them again");
+			 sub->add_flag("--delete-orphans", o.delete_orphans,
+						   "find-missing, verify: delete target rows whose source row is gone "
+						   "(and their id map entries)");
+			 sub->add_option("--mark-orphans", o.mark_orphans,
+							 "find-missing, verify: instead, set this target column on them "
+							 "(boolean: true; timestamp or date: now())");
 			 sub->add_option("--overlap", o.overlap,
 							 "diff: look again this far before the watermark, for late commits "
 							 "and clock skew (an interval)");

@@ -90,7 +90,8 @@ cmd_plan(const Globals &g, const RunOptions &o)
 	if (!require_extension(*conn)) {
 		return exit_usage;
 	}
-	auto steps = select_steps(order_steps(load_steps(*conn)), o.steps, o.with_dependencies);
+	Session session(std::move(conn), false);
+	auto steps = select_steps(order_steps(load_steps(session)), o.steps, o.with_dependencies);
 	if (g.json) {
 		nlohmann::json arr = nlohmann::json::array();
 		for (const Step &s : steps) {

@@ -23,8 +23,12 @@ struct RunOptions {
 	bool restart = false;
 	bool wait = false;
 	int jobs = 1;
-	std::string mode = "full";		   /* full | diff */
+	std::string mode = "full";		   /* full | diff | local-diff | retry-failed | find-missing | verify */
 	std::string overlap = "5 minutes"; /* diff: how far before the watermark to look again */
+	bool dry_run = false;			   /* everything in one transaction, rolled back */
+	bool repair = false;			   /* verify: migrate mismatching rows again */
+	bool delete_orphans = false;	   /* find-missing, verify: remove rows whose source row is gone */
+	std::string mark_orphans;		   /* … or set this column on them */
 };
 
 int cmd_check(const Globals &g);

@@ -12,6 +12,7 @@ enum ExitCode : int {
 	exit_usage = 2,			/* bad command line or configuration; nothing was done */
 	exit_fatal = 3,			/* could not go on: connection lost, database error, … */
 	exit_locked = 4,		/* another run holds the lock of a step */
+	exit_differences = 5,	/* verify found differences (find-missing: orphans left) */
 };
 
 } // namespace loader

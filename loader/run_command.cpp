@@ -23,6 +23,8 @@
 
 #include "loader/commands.hpp"
 #include "loader/exit_codes.hpp"
+#include "loader/modes.hpp"
+#include "loader/ranges.hpp"
 #include "loader/runner.hpp"
 #include "loader/state.hpp"
 
@@ -43,6 +45,7 @@ enum class Outcome { pending, running, done, skipped_completed, locked, failed, 
 struct StepResult {
 	Outcome outcome = Outcome::pending;
 	StepTotals totals;
+	CheckTotals check;
 	double seconds = 0;
 	std::string error;
 };
@@ -119,43 +122,74 @@ private:
 	std::map<std::string, std::chrono::steady_clock::time_point> m_last;
 };
 
-/* Run one step on its own connection; never throws. */
+/* Run one step on its own session (or the dry run's); never throws. */
 StepResult
-run_one(const Globals &g, const RunOptions &o, const Step &step, long run_id, Progress &progress)
+run_one(const Globals &g, const RunOptions &o, const Step &step, long run_id, Progress &progress,
+		Session *shared)
 {
 	StepResult result;
 	auto started = std::chrono::steady_clock::now();
 	try {
-		auto conn = connect(g.connect);
-		if (!lock_step(*conn, step, o.wait)) {
+		std::unique_ptr<Session> own;
+		if (shared == nullptr) {
+			own = std::make_unique<Session>(connect(g.connect), false);
+		}
+		Session &session = shared != nullptr ? *shared : *own;
+		const Mode mode = parse_mode(o.mode);
+		/* A parallel full load shares the step with other loaders working on its ranges. */
+		const bool ranges = mode == Mode::full && use_ranges(session, step, o.jobs);
+		if (!lock_step(session, step, o.wait, ranges)) {
 			result.outcome = Outcome::locked;
 			result.error = "step \"" + step.name + "\" of source \"" + step.source +
 						   "\" is being migrated by another run";
 			return result;
 		}
-		PgTarget target(*conn, o.mode == "diff", o.overlap);
-		if (o.mode == "full" && target.is_completed(step) && !o.restart) {
+		PgTarget target(session, mode, o.overlap);
+		if (mode == Mode::full && target.is_completed(step) && !o.restart) {
 			result.outcome = Outcome::skipped_completed;
-			unlock_step(*conn, step);
+			unlock_step(session, step, ranges);
 			return result;
 		}
-		if (o.restart && o.mode == "full") {
-			reset_step(*conn, step);
+		if (o.restart && mode == Mode::full) {
+			reset_step(session, step);
 		}
-		StepRunner runner(
-			target,
-			[&](const Step &s, const StepTotals &t) {
-				progress.batch(s, t,
-							   std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-								   .count());
-			},
-			&g_stop);
-		result.totals = runner.run(step, run_id);
+		auto observer = [&](const Step &s, const StepTotals &t) {
+			progress.batch(s, t,
+						   std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+							   .count());
+		};
+		CheckOptions co;
+		co.repair = o.repair;
+		co.delete_orphans = o.delete_orphans;
+		co.mark_orphans = o.mark_orphans;
+		switch (mode) {
+		case Mode::full:
+			if (ranges) {
+				result.totals = run_ranges(g.connect, session, step, run_id, o.jobs, observer, &g_stop);
+				break;
+			}
+			[[fallthrough]];
+		case Mode::diff:
+		case Mode::local_diff: {
+			StepRunner runner(target, observer, &g_stop);
+			result.totals = runner.run(step, run_id);
+			break;
+		}
+		case Mode::retry_failed:
+			result.totals = retry_failed(target, step, run_id, result.check);
+			break;
+		case Mode::find_missing:
+			result.totals = find_missing(target, step, run_id, co, result.check, &g_stop);
+			break;
+		case Mode::verify:
+			result.totals = verify(target, step, run_id, co, result.check, &g_stop);
+			break;
+		}
 		result.outcome = g_stop ? Outcome::failed : Outcome::done;
 		if (g_stop) {
 			result.error = "interrupted";
 		}
-		unlock_step(*conn, step);
+		unlock_step(session, step, ranges);
 	} catch (const std::exception &e) {
 		result.outcome = Outcome::failed;
 		std::string msg = e.what();
@@ -173,8 +207,21 @@ run_one(const Globals &g, const RunOptions &o, const Step &step, long run_id, Pr
 	return result;
 }
 
+bool
+checking(const RunOptions &o)
+{
+	return o.mode == "verify" || o.mode == "find-missing" || o.mode == "retry-failed";
+}
+
+std::string
+describe(const Mismatch &m)
+{
+	return nlohmann::json(m.key).dump() + " " + m.kind + (m.known_failure ? " (known failure)" : "") +
+		   (m.repaired ? " (repaired)" : "");
+}
+
 void
-print_summary(const Globals &g, long run_id, const std::vector<Step> &steps,
+print_summary(const Globals &g, const RunOptions &o, long run_id, const std::vector<Step> &steps,
 			  const std::vector<StepResult> &results, double seconds)
 {
 	if (g.json) {
@@ -194,14 +241,37 @@ print_summary(const Globals &g, long run_id, const std::vector<Step> &steps,
 								  {"batches", r.totals.batches},
 								  {"seconds", r.seconds},
 								  {"error", r.error}});
+			if (checking(o)) {
+				nlohmann::json sample = nlohmann::json::array();
+				for (const Mismatch &m : r.check.sample) {
+					sample.push_back({{"source_key", m.key},
+									  {"kind", m.kind},
+									  {"known_failure", m.known_failure},
+									  {"repaired", m.repaired}});
+				}
+				j["steps"].back()["check"] = {{"compared", r.check.compared},
+											  {"missing", r.check.missing},
+											  {"different", r.check.different},
+											  {"extra", r.check.extra},
+											  {"known_failures", r.check.known_failures},
+											  {"repaired", r.check.repaired},
+											  {"orphans_changed", r.check.orphans_changed},
+											  {"resolved", r.check.resolved},
+											  {"still_failing", r.check.still_failing},
+											  {"remaining", r.check.remaining()},
+											  {"first", sample}};
+			}
 		}
+		j["mode"] = o.mode;
+		j["dry_run"] = o.dry_run;
 		std::cout << j.dump(2) << '\n';
 		return;
 	}
 	if (g.quiet) {
 		return;
 	}
-	std::cout << "run " << run_id << " (" << std::fixed << std::setprecision(1) << seconds
+	std::cout << (o.dry_run ? "dry run (rolled back: nothing was kept) of " : "") << o.mode
+			  << " run " << run_id << " (" << std::fixed << std::setprecision(1) << seconds
 			  << " s)\n";
 	std::cout << std::left << std::setw(20) << "step" << std::setw(12) << "source" << std::right
 			  << std::setw(10) << "read" << std::setw(10) << "inserted" << std::setw(10)
@@ -214,6 +284,41 @@ print_summary(const Globals &g, long run_id, const std::vector<Step> &steps,
 				  << std::setw(8) << r.totals.failed << "  " << outcome_name(r.outcome)
 				  << (r.error.empty() ? "" : ": " + r.error) << '\n';
 	}
+	if (!checking(o)) {
+		return;
+	}
+	for (size_t i = 0; i < steps.size(); i++) {
+		const CheckTotals &c = results[i].check;
+		if (results[i].outcome != Outcome::done) {
+			continue;
+		}
+		std::cout << steps[i].name << " [" << steps[i].source << "]: ";
+		if (o.mode == "retry-failed") {
+			std::cout << c.resolved << " failures resolved, " << c.still_failing
+					  << " still failing\n";
+			continue;
+		}
+		std::cout << c.compared << " rows compared, " << c.missing << " missing";
+		if (o.mode == "verify") {
+			std::cout << ", " << c.different << " different";
+		}
+		std::cout << ", " << c.extra << " extra";
+		if (c.known_failures > 0) {
+			std::cout << " (" << c.known_failures << " missing are known failures)";
+		}
+		if (o.mode == "find-missing") {
+			std::cout << "; " << c.repaired << " migrated";
+		} else if (o.repair) {
+			std::cout << "; " << c.repaired << " repaired";
+		}
+		if (o.delete_orphans || !o.mark_orphans.empty()) {
+			std::cout << "; " << c.orphans_changed << " orphans " << (o.delete_orphans ? "removed" : "marked");
+		}
+		std::cout << (o.mode == "verify" && c.remaining() == 0 ? " — clean" : "") << '\n';
+		for (const Mismatch &m : c.sample) {
+			std::cout << "  " << describe(m) << '\n';
+		}
+	}
 }
 
 } // namespace
@@ -221,6 +326,18 @@ print_summary(const Globals &g, long run_id, const std::vector<Step> &steps,
 int
 cmd_run(const Globals &g, const RunOptions &o)
 {
+	if (o.repair && o.mode != "verify") {
+		print_error("--repair is an option of --mode verify");
+		return exit_usage;
+	}
+	if ((o.delete_orphans || !o.mark_orphans.empty()) && o.mode != "find-missing" && o.mode != "verify") {
+		print_error("--delete-orphans and --mark-orphans are options of --mode find-missing and verify");
+		return exit_usage;
+	}
+	if (o.delete_orphans && !o.mark_orphans.empty()) {
+		print_error("--delete-orphans and --mark-orphans exclude each other");
+		return exit_usage;
+	}
 	auto conn = connect(g.connect);
 	{
 		pqxx::read_transaction tx(*conn);
@@ -230,8 +347,11 @@ cmd_run(const Globals &g, const RunOptions &o)
 			return exit_usage;
 		}
 	}
+	/* A dry run: one session, one transaction for everything, rolled back at the end. */
+	Session session(std::move(conn), o.dry_run);
+	Session *shared = o.dry_run ? &session : nullptr;
 	std::vector<Step> steps =
-		select_steps(order_steps(load_steps(*conn)), o.steps, o.with_dependencies);
+		select_steps(order_steps(load_steps(session)), o.steps, o.with_dependencies);
 	if (steps.empty()) {
 		print_error("no steps to run", {}, "Define steps with migration.define_step().");
 		return exit_usage;
@@ -240,7 +360,7 @@ cmd_run(const Globals &g, const RunOptions &o)
 	for (const Step &s : steps) {
 		names.push_back(s.name + "/" + s.source);
 	}
-	long run_id = start_run(*conn, o.mode, names);
+	long run_id = start_run(session, o.mode, names);
 	std::signal(SIGINT, on_signal);
 	std::signal(SIGTERM, on_signal);
 	Progress progress(g.quiet || g.json);
@@ -302,14 +422,14 @@ cmd_run(const Globals &g, const RunOptions &o)
 				}
 				results[pick].outcome = Outcome::running;
 			}
-			StepResult r = run_one(g, o, steps[pick], run_id, progress);
+			StepResult r = run_one(g, o, steps[pick], run_id, progress, shared);
 			std::lock_guard<std::mutex> lock(mutex);
 			results[pick] = r;
 			changed.notify_all();
 		}
 	};
 	std::vector<std::thread> threads;
-	for (int i = 0; i < std::max(1, o.jobs); i++) {
+	for (int i = 0; i < (o.dry_run ? 1 : std::max(1, o.jobs)); i++) {
 		threads.emplace_back(worker);
 	}
 	for (auto &t : threads) {
@@ -334,8 +454,8 @@ cmd_run(const Globals &g, const RunOptions &o)
 						 : any_failed || any_locked ? "failed"
 						 : failed > 0 ? "succeeded_with_failures"
 									  : "succeeded";
-	finish_run(*conn, run_id, status, read, written, failed, message);
-	print_summary(g, run_id, steps, results, seconds);
+	finish_run(session, run_id, status, read, written, failed, message);
+	print_summary(g, o, run_id, steps, results, seconds);
 	for (size_t i = 0; i < steps.size(); i++) {
 		if (results[i].outcome == Outcome::locked) {
 			print_error(results[i].error, {},
@@ -350,6 +470,13 @@ cmd_run(const Globals &g, const RunOptions &o)
 	}
 	if (any_locked) {
 		return exit_locked;
+	}
+	if (o.mode == "verify" || o.mode == "find-missing") {
+		for (const StepResult &r : results) {
+			if (o.mode == "verify" ? r.check.remaining() > 0 : r.check.extra > r.check.orphans_changed) {
+				return exit_differences;
+			}
+		}
 	}
 	return failed > 0 ? exit_with_failures : exit_success;
 }

@@ -10,6 +10,8 @@
 
 #include <unistd.h>
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 namespace loader {
@@ -67,40 +69,6 @@ is_data_error(const std::string &state)
 		   state == "HV004" || state == "HV005" || state == "HV002";
 }
 
-/*
- * A savepoint by hand: libpqxx 6.4's subtransaction does not issue its SAVEPOINT
- * before exec_params. Rolls back to the savepoint unless released.
- */
-class Savepoint {
-public:
-	Savepoint(pqxx::transaction_base &tx, std::string name) : m_tx(tx), m_name(std::move(name))
-	{
-		m_tx.exec0("SAVEPOINT " + m_name);
-	}
-	~Savepoint()
-	{
-		if (!m_released) {
-			try {
-				m_tx.exec0("ROLLBACK TO SAVEPOINT " + m_name);
-			} catch (...) {
-				/* the connection broke: the transaction is lost anyway */
-			}
-		}
-	}
-	void release()
-	{
-		m_tx.exec0("RELEASE SAVEPOINT " + m_name);
-		m_released = true;
-	}
-	Savepoint(const Savepoint &) = delete;
-	Savepoint &operator=(const Savepoint &) = delete;
-
-private:
-	pqxx::transaction_base &m_tx;
-	std::string m_name;
-	bool m_released = false;
-};
-
 DataError
 to_data_error(const pqxx::sql_error &e)
 {
@@ -142,30 +110,139 @@ insert_failure(pqxx::transaction_base &tx, const Step &step, long run_id,
 
 } // namespace
 
+/* ---- sessions and units of work ------------------------------------------------------ */
+
+Savepoint::Savepoint(pqxx::transaction_base &tx, std::string name) : m_tx(tx), m_name(std::move(name))
+{
+	m_tx.exec0("SAVEPOINT " + m_name);
+}
+
+Savepoint::~Savepoint()
+{
+	if (!m_released) {
+		try {
+			m_tx.exec0("ROLLBACK TO SAVEPOINT " + m_name);
+		} catch (...) {
+			/* the connection broke: the transaction is lost anyway */
+		}
+	}
+}
+
+void
+Savepoint::release()
+{
+	m_tx.exec0("RELEASE SAVEPOINT " + m_name);
+	m_released = true;
+}
+
+Session::Session(std::unique_ptr<pqxx::connection> conn, bool dry_run) : m_conn(std::move(conn))
+{
+	if (dry_run) {
+		m_outer = std::make_unique<pqxx::work>(*m_conn, "tributary dry run");
+	}
+}
+
+Session::~Session()
+{
+	try {
+		m_outer.reset(); /* a dry run's transaction: rolled back */
+	} catch (...) {
+	}
+}
+
+Unit::Unit(Session &session)
+{
+	if (session.m_outer) {
+		m_savepoint = std::make_unique<Savepoint>(*session.m_outer,
+												  "tributary_unit_" + std::to_string(++session.m_units));
+		m_tx = session.m_outer.get();
+	} else {
+		m_own = std::make_unique<pqxx::work>(session.conn());
+		m_tx = m_own.get();
+	}
+}
+
+void
+Unit::commit()
+{
+	if (m_own) {
+		m_own->commit();
+	} else {
+		m_savepoint->release();
+	}
+}
+
+namespace {
+
+const std::vector<std::pair<Mode, const char *>> mode_names = {
+	{Mode::full, "full"},
+	{Mode::diff, "diff"},
+	{Mode::local_diff, "local-diff"},
+	{Mode::retry_failed, "retry-failed"},
+	{Mode::find_missing, "find-missing"},
+	{Mode::verify, "verify"},
+};
+
+} // namespace
+
+Mode
+parse_mode(const std::string &name)
+{
+	for (const auto &m : mode_names) {
+		if (name == m.second) {
+			return m.first;
+		}
+	}
+	throw std::invalid_argument("unknown mode \"" + name + "\"");
+}
+
+const char *
+mode_name(Mode mode)
+{
+	for (const auto &m : mode_names) {
+		if (mode == m.first) {
+			return m.second;
+		}
+	}
+	return "?";
+}
+
+/* ---- steps, runs, locks ------------------------------------------------------------- */
+
 struct PgTarget::Shape {
 	std::vector<std::string> key_cols;	/* quoted */
 	std::vector<std::string> key_types; /* format_type */
 	std::string src;					/* quoted relation */
+	std::string map_table;
+	std::string target;					/* quoted target table */
+	std::string tk;						/* quoted target key */
+	std::string upsert;					/* {SRC}: the rows, {FILTER}: which of them to write */
+	std::string changed_filter;			/* local-diff: rows whose fingerprint changed */
 	std::string bound_first;			/* key of the batch's last row; LIMIT spliced in */
 	std::string bound_next;
-	std::string batch_first;			/* the batch up to a known last key */
-	std::string batch_next;
+	std::string range_first;			/* source rows up to a known last key ($first…) */
+	std::string range_next;
 	std::string stage_create;			/* a refused batch's rows, staged for bisection */
-	std::string stage_first;
-	std::string stage_next;
-	std::string batch_staged;			/* staged rows $2..$3 */
+	std::string stage_insert;			/* {COND}: which source rows */
 	std::string staged_row;				/* key and row of staged row $1 */
 	std::string ua_type;				/* format_type of the updated_at column, if any */
 	std::string next_key_first;
 	std::string next_key_next;
 	std::string source_row;
-	std::string failure_key_cond;
+	std::string key_json_expr;			/* json_build_array(k1::text, …)::text */
+	std::string source_fp;				/* fingerprint of a source row `s`, in target types */
+	std::string target_fp;				/* fingerprint of a target row `t` */
+	std::string compare;				/* {SCOND}: source rows, {MCOND}: id map rows */
+	std::string tail;					/* id map rows after the last source key */
+	std::string map_cols;				/* mp.k1, mp.k2 … */
+	std::string mark_type;				/* filled on first use of remove_orphans */
 };
 
 std::vector<Step>
-load_steps(pqxx::connection &conn)
+load_steps(Session &session)
 {
-	pqxx::read_transaction tx(conn);
+	Unit u(session);
+	auto &tx = u.tx();
 	std::vector<Step> steps;
 	for (const auto &row : tx.exec(
 			 "SELECT name, source, source_relation::text, target_table::text, source_key, "
@@ -185,38 +262,37 @@ load_steps(pqxx::connection &conn)
 		s.batch_size = row[10].as<int>();
 		steps.push_back(std::move(s));
 	}
+	u.commit();
 	return steps;
 }
 
 long
-start_run(pqxx::connection &conn, const std::string &mode, const std::vector<std::string> &steps)
+start_run(Session &session, const std::string &mode, const std::vector<std::string> &steps)
 {
 	char host[256] = {0};
 	gethostname(host, sizeof(host) - 1);
-	pqxx::work tx(conn);
-	std::string list = "{";
-	for (size_t i = 0; i < steps.size(); i++) {
-		list += (i > 0 ? "," : "") + std::string("\"") + steps[i] + "\"";
-	}
-	list += "}";
-	long id = tx.exec_params1("INSERT INTO migration.run (mode, steps, host, pid) "
-							  "VALUES ($1, $2::text[], $3, $4) RETURNING id",
-							  mode, list, std::string(host), static_cast<int>(getpid()))[0]
+	Unit u(session);
+	auto &tx = u.tx();
+	long id = tx.exec_params1("INSERT INTO migration.run (mode, dry_run, steps, host, pid) "
+							  "VALUES ($1, $2, ARRAY(SELECT jsonb_array_elements_text($3::jsonb)), "
+							  "$4, $5) RETURNING id",
+							  mode, session.dry_run(), nlohmann::json(steps).dump(),
+							  std::string(host), static_cast<int>(getpid()))[0]
 				  .as<long>();
-	tx.commit();
+	u.commit();
 	return id;
 }
 
 void
-finish_run(pqxx::connection &conn, long run_id, const std::string &status, long read,
-		   long written, long failed, const std::string &message)
+finish_run(Session &session, long run_id, const std::string &status, long read, long written,
+		   long failed, const std::string &message)
 {
-	pqxx::work tx(conn);
-	tx.exec_params("UPDATE migration.run SET status = $2, finished_at = clock_timestamp(), "
-				   "rows_read = $3, rows_written = $4, rows_failed = $5, message = nullif($6, '') "
-				   "WHERE id = $1",
-				   run_id, status, read, written, failed, message);
-	tx.commit();
+	Unit u(session);
+	u.tx().exec_params("UPDATE migration.run SET status = $2, finished_at = clock_timestamp(), "
+					   "rows_read = $3, rows_written = $4, rows_failed = $5, "
+					   "message = nullif($6, '') WHERE id = $1",
+					   run_id, status, read, written, failed, message);
+	u.commit();
 }
 
 namespace {
@@ -227,50 +303,106 @@ constexpr const char *lock_args = "hashtext('tributary'), hashtext($1 || '/' || 
 } // namespace
 
 bool
-lock_step(pqxx::connection &conn, const Step &step, bool wait)
+lock_step(Session &session, const Step &step, bool wait, bool shared)
 {
-	pqxx::nontransaction tx(conn);
-	if (wait) {
-		tx.exec_params(std::string("SELECT pg_advisory_lock(") + lock_args + ")", step.name, step.source);
-		return true;
+	/* A dry run holds its locks until its transaction ends. */
+	const std::string fn = std::string(wait ? "pg_advisory" : "pg_try_advisory") +
+						   (session.dry_run() ? "_xact_lock" : "_lock") + (shared ? "_shared(" : "(");
+	Unit u(session);
+	auto r = u.tx().exec_params("SELECT " + fn + lock_args + ")::text", step.name, step.source);
+	u.commit();
+	return wait || r[0][0].as<std::string>() == "true";
+}
+
+void
+unlock_step(Session &session, const Step &step, bool shared)
+{
+	if (session.dry_run()) {
+		return;
 	}
-	return tx.exec_params1(std::string("SELECT pg_try_advisory_lock(") + lock_args + ")", step.name,
-						   step.source)[0]
-		.as<bool>();
+	pqxx::nontransaction tx(session.conn());
+	tx.exec_params(std::string(shared ? "SELECT pg_advisory_unlock_shared(" : "SELECT pg_advisory_unlock(") +
+					   lock_args + ")",
+				   step.name, step.source);
 }
 
 void
-unlock_step(pqxx::connection &conn, const Step &step)
+reset_step(Session &session, const Step &step)
 {
-	pqxx::nontransaction tx(conn);
-	tx.exec_params(std::string("SELECT pg_advisory_unlock(") + lock_args + ")", step.name, step.source);
-}
-
-void
-reset_step(pqxx::connection &conn, const Step &step)
-{
-	pqxx::work tx(conn);
+	Unit u(session);
+	auto &tx = u.tx();
 	tx.exec_params("UPDATE migration.step_state SET state = 'pending', last_key = NULL, "
 				   "updated_at = now() WHERE step = $1 AND source = $2",
 				   step.name, step.source);
-	/* The restarted load takes a new first watermark. */
+	/* The restarted load takes a new first watermark, and cuts new ranges. */
 	tx.exec_params("DELETE FROM migration.watermark WHERE step = $1 AND source = $2", step.name,
 				   step.source);
-	tx.commit();
+	tx.exec_params("DELETE FROM migration.range WHERE step = $1 AND source = $2", step.name,
+				   step.source);
+	u.commit();
 }
+
+/* ---- the statements of a step --------------------------------------------------------- */
+
+namespace {
+
+std::string
+step_id(const Step &step)
+{
+	return step.name + "/" + step.source;
+}
+
+void
+replace_all(std::string &text, const std::string &from, const std::string &to)
+{
+	for (size_t pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size())) {
+		text.replace(pos, from.size(), to);
+	}
+}
+
+std::string
+fill(std::string tpl, const std::vector<std::pair<std::string, std::string>> &values)
+{
+	for (const auto &v : values) {
+		replace_all(tpl, v.first, v.second);
+	}
+	return tpl;
+}
+
+/* A PostgreSQL array literal of text values: {"a","b\"c"}. */
+std::string
+array_literal(const std::vector<std::string> &values)
+{
+	std::string out = "{";
+	for (size_t i = 0; i < values.size(); i++) {
+		out += i > 0 ? ",\"" : "\"";
+		for (char c : values[i]) {
+			if (c == '"' || c == '\\') {
+				out += '\\';
+			}
+			out += c;
+		}
+		out += '"';
+	}
+	return out + "}";
+}
+
+} // namespace
 
 const PgTarget::Shape &
 PgTarget::shape(const Step &step)
 {
-	const std::string id = step.name + "/" + step.source;
+	const std::string id = step_id(step);
 	for (const auto &entry : m_shapes) {
 		if (entry.first == id) {
 			return *entry.second;
 		}
 	}
 	auto sh = std::make_shared<Shape>();
-	pqxx::read_transaction tx(m_conn);
+	Unit u(m_session);
+	auto &tx = u.tx();
 	sh->src = step.source_relation;
+	sh->target = step.target_table;
 	for (const std::string &k : step.source_key) {
 		sh->key_cols.push_back(tx.quote_name(k));
 		sh->key_types.push_back(
@@ -280,19 +412,23 @@ PgTarget::shape(const Step &step)
 				.as<std::string>());
 	}
 	const std::string tk = tx.quote_name(step.target_key);
+	sh->tk = tk;
 	const std::string skc = step.source_key_column.empty() ? "" : tx.quote_name(step.source_key_column);
 	const bool map_mode = step.key_mode == "map";
 
-	/* Columns copied: those the source relation and the target share by name. */
-	std::vector<std::string> cols;
+	/* Columns copied: those the source relation and the target share by name, with the
+	 * target's type (fingerprints compare source rows cast to it). */
+	std::vector<std::string> cols, col_types;
 	for (const auto &row : tx.exec_params(
-			 "SELECT quote_ident(a.attname) FROM pg_attribute a JOIN pg_attribute b "
+			 "SELECT quote_ident(a.attname), format_type(b.atttypid, b.atttypmod) "
+			 "FROM pg_attribute a JOIN pg_attribute b "
 			 "ON b.attname = a.attname AND b.attrelid = $2::regclass AND b.attnum > 0 "
 			 "AND NOT b.attisdropped AND b.attgenerated = '' "
 			 "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped "
 			 "AND a.attname <> $3 AND a.attname <> $4 ORDER BY a.attnum",
 			 step.source_relation, step.target_table, step.target_key, step.source_key_column)) {
 		cols.push_back(row[0].as<std::string>());
+		col_types.push_back(row[1].as<std::string>());
 	}
 	std::string seq;
 	bool identity_always = false;
@@ -304,31 +440,36 @@ PgTarget::shape(const Step &step)
 		seq = r[0].as<std::string>();
 		identity_always = r[1].as<bool>();
 	}
-	std::string map_table = "migration." + tx.quote_name("map_" + step.name);
+	const std::string map_table = "migration." + tx.quote_name("map_" + step.name);
+	sh->map_table = map_table;
 	std::string ua;
-	std::string ua_type;
 	if (!step.updated_at_column.empty()) {
 		ua = tx.quote_name(step.updated_at_column);
-		ua_type = tx.exec_params1("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
-								  "WHERE attrelid = $1::regclass AND attname = $2",
-								  step.source_relation, step.updated_at_column)[0]
-					  .as<std::string>();
+		sh->ua_type = tx.exec_params1("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+									  "WHERE attrelid = $1::regclass AND attname = $2",
+									  step.source_relation, step.updated_at_column)[0]
+						  .as<std::string>();
 	}
-	tx.commit();
-	sh->ua_type = ua_type;
+	const std::string quoted_seq = map_mode ? tx.quote(seq) : std::string();
+	std::vector<std::string> quoted_key_names;
+	for (const std::string &k : step.source_key) {
+		quoted_key_names.push_back(tx.quote(k));
+	}
+	u.commit();
 
 	/*
 	 * Keyset conditions on the key in parameters $first…, spelled with plain comparisons
 	 * (the FDW sends them to the source; a row comparison it would not):
 	 * after: (k1 > a) OR (k1 = a AND k2 > b)…; up to: (k1 < a) OR (k1 = a AND k2 <= b)….
 	 */
+	const size_t nkeys = sh->key_cols.size();
 	auto key_cond = [&](size_t first, const char *strict, const char *last) {
 		std::vector<std::string> ors;
-		for (size_t i = 0; i < sh->key_cols.size(); i++) {
+		for (size_t i = 0; i < nkeys; i++) {
 			std::vector<std::string> ands;
 			for (size_t j = 0; j <= i; j++) {
 				std::string p = "$" + std::to_string(first + j) + "::" + sh->key_types[j];
-				const char *op = j < i ? " = " : (i + 1 == sh->key_cols.size() ? last : strict);
+				const char *op = j < i ? " = " : (i + 1 == nkeys ? last : strict);
 				ands.push_back(sh->key_cols[j] + op + p);
 			}
 			ors.push_back("(" + join(ands, " AND ") + ")");
@@ -337,30 +478,41 @@ PgTarget::shape(const Step &step)
 	};
 	auto after_cond = [&](size_t first) { return key_cond(first, " > ", " > "); };
 	auto upto_cond = [&](size_t first) { return key_cond(first, " < ", " <= "); };
-	const size_t nkeys = sh->key_cols.size();
-	std::vector<std::string> order_asc, order_desc, key_text;
+	/* (after, up to]: with `after` the after-key's parameters come first. */
+	auto range = [&](bool with_after, size_t first) {
+		return with_after ? after_cond(first) + " AND " + upto_cond(first + nkeys) : upto_cond(first);
+	};
+	std::vector<std::string> order_asc, order_desc, key_text, map_cols;
 	for (const std::string &k : sh->key_cols) {
 		order_asc.push_back(k);
 		order_desc.push_back(k + " DESC");
 		key_text.push_back(k + "::text");
+		map_cols.push_back("mp." + k);
 	}
+	sh->map_cols = join(map_cols, ", ");
+	sh->key_json_expr = "json_build_array(" + join(key_text, ", ") + ")::text";
 
 	std::vector<std::string> ins_cols = cols;
 	std::vector<std::string> sel_exprs;
-	for (const std::string &c : cols) {
-		sel_exprs.push_back("m." + c);
+	std::vector<std::string> src_cast, tgt_cols;
+	for (size_t i = 0; i < cols.size(); i++) {
+		sel_exprs.push_back("m." + cols[i]);
+		src_cast.push_back("CAST(s." + cols[i] + " AS " + col_types[i] + ")");
+		tgt_cols.push_back("t." + cols[i]);
 	}
+	sh->source_fp = "migration.fingerprint(ROW(" + join(src_cast, ", ") + "))";
+	sh->target_fp = "migration.fingerprint(ROW(" + join(tgt_cols, ", ") + "))";
 	ins_cols.push_back(tk);
-	sel_exprs.push_back(map_mode ? "COALESCE(m.tributary_target_key, nextval(" +
-									   tx.quote(seq) + "::regclass))"
+	sel_exprs.push_back(map_mode ? "COALESCE(m.tributary_target_key, nextval(" + quoted_seq +
+									   "::regclass))"
 								 : "m." + sh->key_cols[0]);
 	std::string key_expr;
-	if (sh->key_cols.size() == 1) {
+	if (nkeys == 1) {
 		key_expr = "m." + sh->key_cols[0];
 	} else {
 		std::vector<std::string> parts;
-		for (size_t i = 0; i < sh->key_cols.size(); i++) {
-			parts.push_back(tx.quote(step.source_key[i]) + ", m." + sh->key_cols[i]);
+		for (size_t i = 0; i < nkeys; i++) {
+			parts.push_back(quoted_key_names[i] + ", m." + sh->key_cols[i]);
 		}
 		key_expr = "jsonb_build_object(" + join(parts, ", ") + ")";
 	}
@@ -379,139 +531,190 @@ PgTarget::shape(const Step &step)
 	}
 	/* The source key of each upserted row, from what RETURNING can see. */
 	std::vector<std::string> map_keys;
-	for (size_t i = 0; i < sh->key_cols.size(); i++) {
+	for (size_t i = 0; i < nkeys; i++) {
 		if (!map_mode) {
 			map_keys.push_back("up.tributary_tk::" + sh->key_types[i]);
-		} else if (sh->key_cols.size() == 1) {
+		} else if (nkeys == 1) {
 			map_keys.push_back("up.tributary_skc::" + sh->key_types[i]);
 		} else {
-			map_keys.push_back("(up.tributary_skc->>" + tx.quote(step.source_key[i]) + ")::" +
+			map_keys.push_back("(up.tributary_skc->>" + quoted_key_names[i] + ")::" +
 							   sh->key_types[i]);
 		}
 	}
-	std::vector<std::string> map_join;
+	std::vector<std::string> map_join, using_keys;
 	for (const std::string &k : sh->key_cols) {
 		map_join.push_back("mp." + k + " = src." + k);
 	}
 
 	/*
-	 * A batch is two statements: the key of its last row (only the key is read, so a
-	 * transform view computes nothing else), then the rows up to that key.
+	 * The upsert of a batch: the rows ({SRC}, parameters from $2; $1 is the source name)
+	 * joined to the id map, written to the target, the id map updated with the written
+	 * rows' target keys and fingerprints. {FILTER} picks the rows to write.
 	 */
+	std::string m_fp = sh->source_fp;
+	replace_all(m_fp, "CAST(s.", "CAST(m.");
+	sh->upsert =
+		"WITH src AS MATERIALIZED ({SRC}), "
+		"m AS (SELECT src.*, mp.target_key AS tributary_target_key, mp.fingerprint AS "
+		"tributary_fp_old FROM src LEFT JOIN " +
+		map_table + " mp ON mp.source = $1::text AND " + join(map_join, " AND ") +
+		"), "
+		"up AS (INSERT INTO " +
+		step.target_table + " AS t (" + join(ins_cols, ", ") + ")" +
+		(identity_always ? " OVERRIDING SYSTEM VALUE" : "") + " SELECT " + join(sel_exprs, ", ") +
+		" FROM m {FILTER} ON CONFLICT (" + tk + ") DO UPDATE SET " + join(updates, ", ") +
+		" RETURNING t." + tk + " AS tributary_tk, " +
+		(skc.empty() ? std::string("NULL") : "t." + skc) +
+		" AS tributary_skc, (t.xmax = 0) AS tributary_inserted, " + sh->target_fp +
+		" AS tributary_fp), "
+		"mp AS (INSERT INTO " +
+		map_table + " AS x (source, " + join(sh->key_cols, ", ") +
+		", target_key, fingerprint) SELECT $1::text, " + join(map_keys, ", ") +
+		", up.tributary_tk, up.tributary_fp FROM up ON CONFLICT (source, " +
+		join(sh->key_cols, ", ") +
+		") DO UPDATE SET target_key = EXCLUDED.target_key, fingerprint = EXCLUDED.fingerprint, "
+		"migrated_at = now()) "
+		"SELECT (SELECT count(*) FROM src), "
+		"(SELECT count(*) FROM up WHERE tributary_inserted), (SELECT count(*) FROM up)";
+	sh->changed_filter = "WHERE m.tributary_fp_old IS DISTINCT FROM " + m_fp;
+
 	/*
 	 * Diff mode reads only rows changed in the step's window: updated_at after $a (the
 	 * watermark less the overlap) and at most $a+1 (the high-water mark taken when the
 	 * run started). The window's two parameters come after every other parameter.
 	 */
 	auto window = [&](size_t first) {
-		if (!m_diff) {
+		if (!windowed()) {
 			return std::string();
 		}
-		return " AND (" + ua + " > $" + std::to_string(first) + "::" + ua_type + " AND " + ua +
-			   " <= $" + std::to_string(first + 1) + "::" + ua_type + ")";
+		return " AND (" + ua + " > $" + std::to_string(first) + "::" + sh->ua_type + " AND " + ua +
+			   " <= $" + std::to_string(first + 1) + "::" + sh->ua_type + ")";
 	};
+	/*
+	 * A batch is two statements: the key of its last row (only the key is read, so a
+	 * transform view computes nothing else), then the rows up to that key.
+	 */
 	auto bound = [&](bool with_after) {
-		return "SELECT json_build_array(" + join(key_text, ", ") + ")::text FROM (SELECT " +
-			   join(sh->key_cols, ", ") + " FROM " + sh->src + " WHERE " +
+		return "SELECT " + sh->key_json_expr + " FROM (SELECT " + join(sh->key_cols, ", ") +
+			   " FROM " + sh->src + " WHERE " +
 			   (with_after ? after_cond(1) : std::string("true")) +
-			   window(with_after ? 1 + nkeys : 1) + " ORDER BY " + join(order_asc, ", ") +
+			   window(with_after ? 1 + nkeys : 1) + "{RANGE} ORDER BY " + join(order_asc, ", ") +
 			   " LIMIT {LIMIT}) b ORDER BY " + join(order_desc, ", ") + " LIMIT 1";
 	};
 	sh->bound_first = bound(false);
 	sh->bound_next = bound(true);
-	auto range = [&](bool with_after) {
-		return with_after ? after_cond(2) + " AND " + upto_cond(2 + nkeys) : upto_cond(2);
-	};
-	auto upsert = [&](const std::string &src_query) {
-		return "WITH src AS MATERIALIZED (" + src_query + "), "
-			   "m AS (SELECT src.*, mp.target_key AS tributary_target_key FROM src LEFT JOIN " +
-			   map_table + " mp ON mp.source = $1::text AND " + join(map_join, " AND ") +
-			   "), "
-			   "up AS (INSERT INTO " +
-			   step.target_table + " AS t (" + join(ins_cols, ", ") + ")" +
-			   (identity_always ? " OVERRIDING SYSTEM VALUE" : "") + " SELECT " +
-			   join(sel_exprs, ", ") + " FROM m ON CONFLICT (" + tk + ") DO UPDATE SET " +
-			   join(updates, ", ") + " RETURNING t." + tk + " AS tributary_tk, " +
-			   (skc.empty() ? std::string("NULL") : "t." + skc) +
-			   " AS tributary_skc, (t.xmax = 0) AS tributary_inserted), "
-			   "mp AS (INSERT INTO " +
-			   map_table + " AS x (source, " + join(sh->key_cols, ", ") +
-			   ", target_key) SELECT $1::text, " + join(map_keys, ", ") +
-			   ", up.tributary_tk FROM up ON CONFLICT (source, " + join(sh->key_cols, ", ") +
-			   ") DO UPDATE SET target_key = EXCLUDED.target_key, migrated_at = now()) "
-			   "SELECT (SELECT count(*) FROM src), "
-			   "(SELECT count(*) FROM up WHERE tributary_inserted), (SELECT count(*) FROM up)";
-	};
-	sh->batch_first =
-		upsert("SELECT * FROM " + sh->src + " WHERE " + range(false) + window(2 + nkeys));
-	sh->batch_next =
-		upsert("SELECT * FROM " + sh->src + " WHERE " + range(true) + window(2 + 2 * nkeys));
+	sh->range_first = range(false, 2) + window(2 + nkeys) + "{RANGE}";
+	sh->range_next = range(true, 2) + window(2 + 2 * nkeys) + "{RANGE}";
 	/*
 	 * When a batch is refused, its rows are read once more into a temporary table, numbered
 	 * in key order, and bisected there (with savepoints) instead of at the source.
 	 */
-	auto stage = [&](bool with_after) {
-		/* Key parameters from $1 here: the source name is not needed. */
-		std::string cond = with_after ? key_cond(1, " > ", " > ") + " AND " + key_cond(1 + nkeys, " < ", " <= ")
-									  : key_cond(1, " < ", " <= ");
-		return "INSERT INTO pg_temp.tributary_stage SELECT row_number() OVER (ORDER BY " +
-			   join(order_asc, ", ") + "), * FROM " + sh->src + " WHERE " + cond +
-			   window(with_after ? 1 + 2 * nkeys : 1 + nkeys);
-	};
 	sh->stage_create = "CREATE TEMP TABLE tributary_stage ON COMMIT DROP AS SELECT 0::bigint AS "
 					   "tributary_rn, * FROM " + sh->src + " WITH NO DATA";
-	sh->stage_first = stage(false);
-	sh->stage_next = stage(true);
-	sh->batch_staged = upsert("SELECT * FROM pg_temp.tributary_stage WHERE tributary_rn BETWEEN "
-							  "$2::bigint AND $3::bigint");
-	sh->staged_row = "SELECT json_build_array(" + join(key_text, ", ") + ")::text, (to_jsonb(s) "
-					 "- 'tributary_rn')::text FROM pg_temp.tributary_stage s WHERE tributary_rn = $1";
+	sh->stage_insert = "INSERT INTO pg_temp.tributary_stage SELECT row_number() OVER (ORDER BY " +
+					   join(order_asc, ", ") + "), * FROM " + sh->src + " WHERE {COND}";
+	sh->staged_row = "SELECT " + sh->key_json_expr + ", (to_jsonb(s) - 'tributary_rn')::text "
+					 "FROM pg_temp.tributary_stage s WHERE tributary_rn = $1";
 	auto next_key = [&](bool with_after) {
-		return "SELECT json_build_array(" + join(key_text, ", ") + ")::text FROM " + sh->src +
-			   " WHERE " + (with_after ? after_cond(1) : std::string("true")) +
-			   window(with_after ? 1 + nkeys : 1) + " ORDER BY " + join(order_asc, ", ") +
+		return "SELECT " + sh->key_json_expr + " FROM " + sh->src + " WHERE " +
+			   (with_after ? after_cond(1) : std::string("true")) +
+			   window(with_after ? 1 + nkeys : 1) + "{RANGE} ORDER BY " + join(order_asc, ", ") +
 			   " LIMIT 1";
 	};
 	sh->next_key_first = next_key(false);
 	sh->next_key_next = next_key(true);
 	std::vector<std::string> eq;
-	for (size_t i = 0; i < sh->key_cols.size(); i++) {
+	for (size_t i = 0; i < nkeys; i++) {
 		eq.push_back("s." + sh->key_cols[i] + " = $" + std::to_string(1 + i) + "::" +
 					 sh->key_types[i]);
 	}
 	sh->source_row = "SELECT to_jsonb(s)::text FROM " + sh->src + " s WHERE " + join(eq, " AND ");
+
+	/*
+	 * Comparing source and target: the source rows ({SCOND}) against the id map's rows
+	 * ({MCOND}) and the target rows they point at, joined on the source key. {SFP} and
+	 * {TFP} are the fingerprints, or NULL when comparing keys only. Each result row is a
+	 * mismatch: missing (no target row), extra (no source row), different.
+	 */
+	sh->compare =
+		"WITH s AS MATERIALIZED (SELECT " + join(sh->key_cols, ", ") +
+		", {SFP} AS tributary_fp, true AS tributary_in_source FROM " + sh->src +
+		" s WHERE {SCOND}), "
+		"d AS MATERIALIZED (SELECT " + sh->map_cols + ", {TFP} AS tributary_fp, "
+		"t." + tk + " IS NOT NULL AS tributary_present FROM (SELECT * FROM " + map_table +
+		" WHERE source = $1::text AND {MCOND}) mp LEFT JOIN " + step.target_table + " t ON t." +
+		tk + " = mp.target_key), "
+		"x AS (SELECT " + sh->key_json_expr + " AS k, CASE WHEN s.tributary_in_source IS NULL THEN 'extra' "
+		"WHEN d.tributary_present IS NOT TRUE THEN 'missing' ELSE 'different' END AS kind "
+		"FROM s FULL JOIN d USING (" + join(sh->key_cols, ", ") + ") "
+		"WHERE (s.tributary_in_source AND d.tributary_present IS NOT TRUE) "
+		"OR (s.tributary_in_source IS NULL AND d.tributary_present) "
+		"OR (s.tributary_fp IS DISTINCT FROM d.tributary_fp AND s.tributary_in_source "
+		"AND d.tributary_present)) "
+		"SELECT k, kind FROM x UNION ALL SELECT NULL, (SELECT count(*) FROM s)::text";
+	sh->tail = "SELECT json_build_array(" + join(map_cols, "::text, ") + "::text)::text FROM (SELECT * FROM " + map_table +
+			   " WHERE source = $1::text AND {MCOND}) mp JOIN " + step.target_table + " t ON t." +
+			   tk + " = mp.target_key ORDER BY " + join(map_cols, ", ");
 	m_shapes.emplace_back(id, sh);
 	return *sh;
 }
 
 namespace {
 
+/*
+ * The rows with these keys, as a condition on parameters from $first: `k = ANY($n)` for a
+ * one-column key (an IN list at the source), one AND group per key otherwise.
+ */
 std::string
-step_id(const Step &step)
+keyset_cond(const std::vector<std::string> &key_cols, const std::vector<std::string> &key_types,
+			size_t first, const std::vector<Key> &keys, std::vector<std::string> &params)
 {
-	return step.name + "/" + step.source;
+	if (key_cols.size() == 1) {
+		std::vector<std::string> values;
+		for (const Key &k : keys) {
+			values.push_back(k.at(0));
+		}
+		params.push_back(array_literal(values));
+		return key_cols[0] + " = ANY ($" + std::to_string(first) + "::" + key_types[0] + "[])";
+	}
+	std::vector<std::string> ors;
+	size_t n = first;
+	for (const Key &k : keys) {
+		std::vector<std::string> ands;
+		for (size_t i = 0; i < key_cols.size(); i++) {
+			ands.push_back(key_cols[i] + " = $" + std::to_string(n++) + "::" + key_types[i]);
+			params.push_back(k.at(i));
+		}
+		ors.push_back("(" + join(ands, " AND ") + ")");
+	}
+	return "(" + join(ors, " OR ") + ")";
 }
+
+/* Keys per statement when a list of keys is sent to the source. */
+constexpr size_t keys_per_statement = 500;
 
 } // namespace
 
 std::optional<Key>
 PgTarget::begin_step(const Step &step, long run_id)
 {
-	if (m_diff) {
+	if (m_mode == Mode::diff) {
 		if (step.updated_at_column.empty()) {
 			throw std::runtime_error("step \"" + step.name + "\" has no updated_at column, so it has "
-									 "no diff mode (define it with updated_at_column)");
+									 "no diff mode (define it with updated_at_column, or use "
+									 "--mode local-diff)");
 		}
-		if (!is_completed(step)) {
-			throw std::runtime_error("step \"" + step.name + "\" of source \"" + step.source +
-									 "\" has not completed a full load; run a full load first");
-		}
+	}
+	if (m_mode != Mode::full && !is_completed(step)) {
+		throw std::runtime_error("step \"" + step.name + "\" of source \"" + step.source +
+								 "\" has not completed a full load; run a full load first");
+	}
+	if (m_mode == Mode::diff) {
 		const Shape &sh = shape(step);
 		const bool temporal = sh.ua_type.rfind("timestamp", 0) == 0 || sh.ua_type == "date";
-		pqxx::work tx(m_conn);
-		/* The high-water mark now; the low end: the watermark less the overlap window. */
-		auto high = tx.exec1("SELECT max(" + tx.quote_name(step.updated_at_column) + ")::text FROM " +
-							 step.source_relation)[0];
+		Unit u(m_session);
+		auto &tx = u.tx();
+		/* The low end: the watermark less the overlap window. */
 		auto low = tx.exec_params(
 			temporal ? "SELECT (high_water::" + sh.ua_type + " - $3::interval)::" + sh.ua_type +
 						   "::text FROM migration.watermark WHERE step = $1 AND source = $2"
@@ -522,27 +725,49 @@ PgTarget::begin_step(const Step &step, long run_id)
 		std::string from = !low.empty() ? low[0][0].as<std::string>()
 						   : temporal	? std::string("0001-01-01")
 										: std::string("-9223372036854775808");
+		/*
+		 * The high-water mark now: the newest updated_at above the low end. The condition
+		 * travels to the source (with an index on updated_at only the changed rows are
+		 * touched), whether or not the transform view lets max() itself be pushed.
+		 */
+		const std::string ua = tx.quote_name(step.updated_at_column);
+		auto high = tx.exec_params1("SELECT max(" + ua + ")::text FROM " + step.source_relation +
+										" WHERE " + ua + " > $1::" + sh.ua_type,
+									from)[0];
 		m_windows[step_id(step)] = {from, high.is_null() ? std::string() : high.as<std::string>()};
-		tx.commit();
+		u.commit();
 		return std::nullopt;
 	}
-	pqxx::work tx(m_conn);
-	if (!step.updated_at_column.empty()) {
-		/* The first watermark: taken before the first row is read, kept on resume. */
-		tx.exec_params("INSERT INTO migration.watermark (step, source, high_water, run_id) "
-					   "SELECT $1, $2, m, $3 FROM (SELECT max(" +
-						   tx.quote_name(step.updated_at_column) + ")::text AS m FROM " +
-						   step.source_relation + ") s WHERE m IS NOT NULL "
-												  "ON CONFLICT (step, source) DO NOTHING",
-					   step.name, step.source, run_id);
+	if (m_mode != Mode::full) {
+		return std::nullopt; /* every other mode reads the source from its first row */
 	}
+	if (m_range) {
+		/* One range of a parallel load (its first watermark was taken before any range). */
+		char host[256] = {0};
+		gethostname(host, sizeof(host) - 1);
+		Unit u(m_session);
+		auto r = u.tx().exec_params(
+			"UPDATE migration.range_state SET state = 'in_progress', last_run_id = $4, "
+			"claimed_by = $5, updated_at = now() WHERE step = $1 AND source = $2 AND no = $3 "
+			"RETURNING last_key::text",
+			step.name, step.source, m_range->no, run_id,
+			std::string(host) + ":" + std::to_string(getpid()));
+		u.commit();
+		if (r.empty() || r[0][0].is_null()) {
+			return std::nullopt;
+		}
+		return parse_key(r[0][0].as<std::string>());
+	}
+	take_first_watermark(step, run_id);
+	Unit u(m_session);
+	auto &tx = u.tx();
 	tx.exec_params("UPDATE migration.step_state SET state = 'in_progress', last_run_id = $3, "
 				   "updated_at = now() WHERE step = $1 AND source = $2",
 				   step.name, step.source, run_id);
 	auto r = tx.exec_params("SELECT last_key::text FROM migration.step_state "
 							"WHERE step = $1 AND source = $2",
 							step.name, step.source);
-	tx.commit();
+	u.commit();
 	if (r.empty() || r[0][0].is_null()) {
 		return std::nullopt;
 	}
@@ -550,10 +775,70 @@ PgTarget::begin_step(const Step &step, long run_id)
 }
 
 void
+PgTarget::take_first_watermark(const Step &step, long run_id)
+{
+	if (step.updated_at_column.empty()) {
+		return;
+	}
+	/* The first watermark: taken before the first row is read, kept on resume. */
+	Unit u(m_session);
+	auto &tx = u.tx();
+	tx.exec_params("INSERT INTO migration.watermark (step, source, high_water, run_id) "
+				   "SELECT $1, $2, m, $3 FROM (SELECT max(" +
+					   tx.quote_name(step.updated_at_column) + ")::text AS m FROM " +
+					   step.source_relation + ") s WHERE m IS NOT NULL "
+											  "ON CONFLICT (step, source) DO NOTHING",
+				   step.name, step.source, run_id);
+	u.commit();
+}
+
+std::string
+PgTarget::ranged(const Shape &sh, std::string sql) const
+{
+	std::string cond;
+	if (m_range) {
+		std::vector<std::string> parts;
+		if (!m_range->lower.empty()) {
+			parts.push_back(sh.key_cols[0] + " > " + m_range->lower);
+		}
+		if (!m_range->upper.empty()) {
+			parts.push_back(sh.key_cols[0] + " <= " + m_range->upper);
+		}
+		if (!parts.empty()) {
+			cond = " AND (" + join(parts, " AND ") + ")";
+		}
+	}
+	replace_all(sql, "{RANGE}", cond);
+	return sql;
+}
+
+void
+PgTarget::range_progress(pqxx::transaction_base &tx, const Step &step, long run_id, const Key &last,
+						 long done, long failed)
+{
+	if (!m_range) {
+		return;
+	}
+	tx.exec_params("UPDATE migration.range_state SET last_key = $4::jsonb, rows_done = rows_done + $5, "
+				   "rows_failed = rows_failed + $6, last_run_id = $7, updated_at = now() "
+				   "WHERE step = $1 AND source = $2 AND no = $3",
+				   step.name, step.source, m_range->no, key_json(last), done, failed, run_id);
+}
+
+void
 PgTarget::end_step(const Step &step, long run_id)
 {
-	pqxx::work tx(m_conn);
-	if (m_diff) {
+	if (m_range) {
+		Unit u(m_session);
+		u.tx().exec_params("UPDATE migration.range_state SET state = 'completed', last_run_id = $4, "
+						   "updated_at = now() WHERE step = $1 AND source = $2 AND no = $3",
+						   step.name, step.source, m_range->no, run_id);
+		u.commit();
+		return;
+	}
+	Unit u(m_session);
+	auto &tx = u.tx();
+	if (m_mode == Mode::diff) {
 		const auto &w = m_windows[step_id(step)];
 		if (!w.second.empty()) {
 			tx.exec_params("INSERT INTO migration.watermark AS w (step, source, high_water, run_id) "
@@ -562,28 +847,29 @@ PgTarget::end_step(const Step &step, long run_id)
 						   "updated_at = now()",
 						   step.name, step.source, w.second, run_id);
 		}
-	} else {
+	} else if (m_mode == Mode::full) {
 		tx.exec_params("UPDATE migration.step_state SET state = 'completed', last_run_id = $3, "
 					   "updated_at = now() WHERE step = $1 AND source = $2",
 					   step.name, step.source, run_id);
 	}
-	tx.commit();
+	u.commit();
 }
 
 bool
 PgTarget::is_completed(const Step &step)
 {
-	pqxx::read_transaction tx(m_conn);
-	auto r = tx.exec_params("SELECT state = 'completed' FROM migration.step_state "
-							"WHERE step = $1 AND source = $2",
-							step.name, step.source);
+	Unit u(m_session);
+	auto r = u.tx().exec_params("SELECT state = 'completed' FROM migration.step_state "
+								"WHERE step = $1 AND source = $2",
+								step.name, step.source);
+	u.commit();
 	return !r.empty() && r[0][0].as<bool>();
 }
 
 std::vector<std::string>
 PgTarget::with_window(const Step &step, std::vector<std::string> params) const
 {
-	if (m_diff) {
+	if (windowed()) {
 		const auto &w = m_windows.at(step_id(step));
 		params.push_back(w.first);
 		params.push_back(w.second);
@@ -591,19 +877,22 @@ PgTarget::with_window(const Step &step, std::vector<std::string> params) const
 	return params;
 }
 
-
 /*
  * Bisect staged rows lo..hi (numbered in key order) with savepoints: what is accepted
  * stays in the transaction, each refused row is recorded as a failure in it.
  */
 void
-PgTarget::load_staged(pqxx::work &tx, const Step &step, long run_id, long lo, long hi,
+PgTarget::load_staged(pqxx::transaction_base &tx, const Step &step, long run_id, long lo, long hi,
 					  BatchResult &r, long &failed)
 {
 	const Shape &sh = shape(step);
 	try {
 		Savepoint sp(tx, "tributary_rows");
-		auto row = tx.exec_params(sh.batch_staged, step.source, lo, hi)[0];
+		auto row = tx.exec_params(
+			fill(sh.upsert, {{"{SRC}", "SELECT * FROM pg_temp.tributary_stage WHERE tributary_rn "
+									   "BETWEEN $2::bigint AND $3::bigint"},
+							 {"{FILTER}", m_mode == Mode::local_diff ? sh.changed_filter : ""}}),
+			step.source, lo, hi)[0];
 		sp.release();
 		r.rows_read += row[0].as<long>();
 		long ins = row[1].as<long>();
@@ -629,13 +918,52 @@ PgTarget::load_staged(pqxx::work &tx, const Step &step, long run_id, long lo, lo
 	load_staged(tx, step, run_id, mid + 1, hi, r, failed);
 }
 
+void
+PgTarget::load_selection(pqxx::transaction_base &tx, const Step &step, long run_id,
+						 const std::string &upsert_sql, const std::string &stage_sql,
+						 const std::vector<std::string> &params,
+						 const std::vector<std::string> &stage_params, BatchResult &r, long &failed)
+{
+	const Shape &sh = shape(step);
+	try {
+		Savepoint sp(tx, "tributary_batch");
+		auto row = tx.exec_params(upsert_sql, pqxx::prepare::make_dynamic_params(params))[0];
+		sp.release();
+		r.rows_read = row[0].as<long>();
+		r.inserted = row[1].as<long>();
+		r.updated = row[2].as<long>() - r.inserted;
+	} catch (const pqxx::sql_error &e) {
+		if (!is_data_error(e.sqlstate())) {
+			throw;
+		}
+		/* Some row was refused: stage the rows once and isolate the bad ones. */
+		tx.exec0(sh.stage_create);
+		tx.exec_params(stage_sql, pqxx::prepare::make_dynamic_params(stage_params));
+		long n = tx.exec1("SELECT count(*) FROM pg_temp.tributary_stage")[0].as<long>();
+		if (n > 0) {
+			load_staged(tx, step, run_id, 1, n, r, failed);
+		}
+		tx.exec0("DROP TABLE pg_temp.tributary_stage");
+	}
+}
+
+bool
+PgTarget::nothing_changed(const Step &step) const
+{
+	return windowed() && m_windows.at(step_id(step)).second.empty();
+}
+
 BatchResult
 PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &after, int limit)
 {
+	if (nothing_changed(step)) {
+		return BatchResult{};
+	}
 	const Shape &sh = shape(step);
-	std::string bound_sql = after ? sh.bound_next : sh.bound_first;
+	std::string bound_sql = ranged(sh, after ? sh.bound_next : sh.bound_first);
 	bound_sql.replace(bound_sql.find("{LIMIT}"), 7, std::to_string(limit));
-	pqxx::work tx(m_conn);
+	Unit u(m_session);
+	auto &tx = u.tx();
 	BatchResult r;
 	long failed = 0;
 	try {
@@ -647,6 +975,7 @@ PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &af
 		auto bound = tx.exec_params(bound_sql,
 									pqxx::prepare::make_dynamic_params(with_window(step, bound_params)));
 		if (bound.empty() || bound[0][0].is_null()) {
+			u.commit();
 			return r; /* no rows after `after` */
 		}
 		r.last = parse_key(bound[0][0].as<std::string>());
@@ -657,46 +986,41 @@ PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &af
 		range.insert(range.end(), r.last.begin(), r.last.end());
 		std::vector<std::string> params{step.source};
 		params.insert(params.end(), range.begin(), range.end());
-		params = with_window(step, params);
-		try {
-			Savepoint sp(tx, "tributary_batch");
-			auto row = tx.exec_params(after ? sh.batch_next : sh.batch_first,
-									  pqxx::prepare::make_dynamic_params(params))[0];
-			sp.release();
-			r.rows_read = row[0].as<long>();
-			r.inserted = row[1].as<long>();
-			r.updated = row[2].as<long>() - r.inserted;
-		} catch (const pqxx::sql_error &e) {
-			if (!is_data_error(e.sqlstate())) {
-				throw;
-			}
-			/* Some row was refused: stage the batch's rows once and isolate the bad ones. */
-			tx.exec0(sh.stage_create);
-			tx.exec_params(after ? sh.stage_next : sh.stage_first,
-						   pqxx::prepare::make_dynamic_params(with_window(step, range)));
-			long n = tx.exec1("SELECT count(*) FROM pg_temp.tributary_stage")[0].as<long>();
-			if (n > 0) {
-				load_staged(tx, step, run_id, 1, n, r, failed);
-			}
+		const std::string cond = ranged(sh, after ? sh.range_next : sh.range_first);
+		/* The stage statement has no source-name parameter: its conditions start at $1. */
+		std::string stage_cond = cond;
+		const size_t nparams = range.size() + (windowed() ? 2 : 0);
+		for (size_t i = 1; i <= nparams; i++) {
+			replace_all(stage_cond, "$" + std::to_string(i + 1) + "::", "$@" + std::to_string(i) + "::");
 		}
-		std::string lower = after ? key_json(*after) : std::string("null");
+		replace_all(stage_cond, "$@", "$");
+		load_selection(tx, step, run_id,
+					   fill(sh.upsert, {{"{SRC}", "SELECT * FROM " + sh.src + " WHERE " + cond},
+										{"{FILTER}", m_mode == Mode::local_diff ? sh.changed_filter : ""}}),
+					   fill(sh.stage_insert, {{"{COND}", stage_cond}}), with_window(step, params),
+					   with_window(step, range), r, failed);
+		/* The batch covers (lower, upper]: a range's first batch starts at the range. */
+		std::string lower = after ? key_json(*after)
+							: m_range && !m_range->lower.empty() ? key_json(Key{m_range->lower})
+																 : std::string("null");
 		tx.exec_params("INSERT INTO migration.batch (run_id, step, source, lower_key, upper_key, "
 					   "rows_read, rows_inserted, rows_updated, rows_failed, started_at) "
 					   "VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8, $9, $10::timestamptz)",
 					   run_id, step.name, step.source, lower, key_json(r.last), r.rows_read,
 					   r.inserted, r.updated, failed, started);
-		/* A diff run leaves the full load's resume point alone. */
+		/* Only a full load moves the step's resume point (a range: the range's). */
 		tx.exec_params("UPDATE migration.step_state SET last_key = CASE WHEN $7 THEN last_key "
-					   "ELSE $3::jsonb END, rows_done = rows_done + $4, "
+					   "ELSE $3::jsonb END, rows_done = rows_done + CASE WHEN $8 THEN $4 ELSE 0 END, "
 					   "rows_failed = rows_failed + $5, last_run_id = $6, updated_at = now() "
 					   "WHERE step = $1 AND source = $2",
 					   step.name, step.source, key_json(r.last), r.rows_read - failed, failed,
-					   run_id, m_diff);
+					   run_id, keeps_resume_point(), m_mode == Mode::full);
+		range_progress(tx, step, run_id, r.last, r.rows_read - failed, failed);
 		tx.exec_params("UPDATE migration.run SET rows_read = rows_read + $2, "
 					   "rows_written = rows_written + $3, rows_failed = rows_failed + $4 "
 					   "WHERE id = $1",
 					   run_id, r.rows_read, r.inserted + r.updated, failed);
-		tx.commit();
+		u.commit();
 	} catch (const pqxx::sql_error &e) {
 		/* Refused while reading the source itself: the runner narrows it down by key. */
 		if (is_data_error(e.sqlstate())) {
@@ -708,17 +1032,214 @@ PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &af
 	return r;
 }
 
+BatchResult
+PgTarget::load_keys(const Step &step, long run_id, const std::vector<Key> &keys,
+					std::vector<Key> *loaded)
+{
+	const Shape &sh = shape(step);
+	BatchResult total;
+	for (size_t at = 0; at < keys.size(); at += keys_per_statement) {
+		std::vector<Key> chunk(keys.begin() + at,
+							   keys.begin() + std::min(keys.size(), at + keys_per_statement));
+		std::vector<std::string> params{step.source};
+		std::string cond = keyset_cond(sh.key_cols, sh.key_types, 2, chunk, params);
+		std::vector<std::string> stage_params;
+		std::string stage_cond = keyset_cond(sh.key_cols, sh.key_types, 1, chunk, stage_params);
+		Unit u(m_session);
+		auto &tx = u.tx();
+		BatchResult r;
+		long failed = 0;
+		auto started = tx.exec1("SELECT clock_timestamp()::text")[0].as<std::string>();
+		try {
+			load_selection(tx, step, run_id,
+						   fill(sh.upsert, {{"{SRC}", "SELECT * FROM " + sh.src + " WHERE " + cond},
+											{"{FILTER}", ""}}),
+						   fill(sh.stage_insert, {{"{COND}", stage_cond}}), params, stage_params, r,
+						   failed);
+		} catch (const pqxx::sql_error &e) {
+			if (!is_data_error(e.sqlstate())) {
+				throw;
+			}
+			/* The source refuses to produce some row of the chunk: one key at a time. */
+			u.commit();
+			for (const Key &k : chunk) {
+				try {
+					BatchResult one = load_keys(step, run_id, {k}, loaded);
+					total.rows_read += one.rows_read;
+					total.inserted += one.inserted;
+					total.updated += one.updated;
+					total.failed += one.failed;
+				} catch (const DataError &de) {
+					record_failure(step, run_id, k, de);
+					total.rows_read++;
+					total.failed++;
+				}
+			}
+			continue;
+		}
+		if (loaded != nullptr) {
+			/* The keys written: their id map entries were written by this transaction. */
+			std::vector<std::string> kp;
+			std::string kc = keyset_cond(sh.key_cols, sh.key_types, 2, chunk, kp);
+			kp.insert(kp.begin(), step.source);
+			for (const auto &row : tx.exec_params(
+					 "SELECT " + sh.key_json_expr + " FROM " + sh.map_table + " WHERE source = $1 AND " +
+						 kc + " AND migrated_at >= now()",
+					 pqxx::prepare::make_dynamic_params(kp))) {
+				loaded->push_back(parse_key(row[0].as<std::string>()));
+			}
+		}
+		tx.exec_params("INSERT INTO migration.batch (run_id, step, source, lower_key, upper_key, "
+					   "rows_read, rows_inserted, rows_updated, rows_failed, started_at) "
+					   "VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8, $9, $10::timestamptz)",
+					   run_id, step.name, step.source, key_json(chunk.front()),
+					   key_json(chunk.back()), r.rows_read, r.inserted, r.updated, failed, started);
+		tx.exec_params("UPDATE migration.run SET rows_read = rows_read + $2, "
+					   "rows_written = rows_written + $3, rows_failed = rows_failed + $4 "
+					   "WHERE id = $1",
+					   run_id, r.rows_read, r.inserted + r.updated, failed);
+		u.commit();
+		total.rows_read += r.rows_read;
+		total.inserted += r.inserted;
+		total.updated += r.updated;
+		total.failed += failed;
+	}
+	return total;
+}
+
+std::vector<Mismatch>
+PgTarget::mismatches(pqxx::transaction_base &tx, const Step &step, const pqxx::result &rows,
+					 long *compared)
+{
+	std::vector<Mismatch> out;
+	for (const auto &row : rows) {
+		if (row[0].is_null()) {
+			*compared = row[1].as<long>(); /* the last row: how many source rows */
+			continue;
+		}
+		Mismatch m;
+		m.key = parse_key(row[0].as<std::string>());
+		m.kind = row[1].as<std::string>();
+		out.push_back(std::move(m));
+	}
+	/* A missing row that an unresolved failure explains is a known failure. */
+	std::vector<Key> missing;
+	for (const Mismatch &m : out) {
+		if (m.kind == "missing") {
+			missing.push_back(m.key);
+		}
+	}
+	if (!missing.empty()) {
+		std::set<std::string> known;
+		for (const auto &row : tx.exec_params(
+				 "SELECT source_key::text FROM migration.failure WHERE step = $1 AND source = $2 "
+				 "AND resolved_at IS NULL AND source_key IN (SELECT jsonb_array_elements($3::jsonb))",
+				 step.name, step.source, nlohmann::json(missing).dump())) {
+			known.insert(key_json(parse_key(row[0].as<std::string>())));
+		}
+		for (Mismatch &m : out) {
+			m.known_failure = m.kind == "missing" && known.count(key_json(m.key)) > 0;
+		}
+	}
+	return out;
+}
+
+Comparison
+PgTarget::compare(const Step &step, const std::optional<Key> &after, int limit, bool fingerprints)
+{
+	const Shape &sh = shape(step);
+	const size_t nkeys = sh.key_cols.size();
+	std::string bound_sql = ranged(sh, after ? sh.bound_next : sh.bound_first);
+	bound_sql.replace(bound_sql.find("{LIMIT}"), 7, std::to_string(limit));
+	Comparison c;
+	Unit u(m_session);
+	auto &tx = u.tx();
+	std::vector<std::string> params{step.source};
+	if (after) {
+		params.insert(params.end(), after->begin(), after->end());
+	}
+	auto bound = tx.exec_params(bound_sql, pqxx::prepare::make_dynamic_params(
+											   std::vector<std::string>(params.begin() + 1, params.end())));
+	if (bound.empty() || bound[0][0].is_null()) {
+		/* The tail: id map rows after the last source key have no source row. */
+		c.end = true;
+		std::string cond = "true";
+		if (after) {
+			/* after_cond from $2, spelled here for the map's own columns */
+			std::vector<std::string> ors;
+			for (size_t i = 0; i < nkeys; i++) {
+				std::vector<std::string> parts;
+				for (size_t j = 0; j <= i; j++) {
+					parts.push_back(sh.key_cols[j] + (j < i ? " = $" : " > $") + std::to_string(2 + j) +
+									"::" + sh.key_types[j]);
+				}
+				ors.push_back("(" + join(parts, " AND ") + ")");
+			}
+			cond = "(" + join(ors, " OR ") + ")";
+		}
+		for (const auto &row :
+			 tx.exec_params(fill(sh.tail, {{"{MCOND}", cond}}), pqxx::prepare::make_dynamic_params(params))) {
+			Mismatch m;
+			m.key = parse_key(row[0].as<std::string>());
+			m.kind = "extra";
+			c.mismatches.push_back(std::move(m));
+		}
+		u.commit();
+		return c;
+	}
+	c.last = parse_key(bound[0][0].as<std::string>());
+	params.insert(params.end(), c.last.begin(), c.last.end());
+	const std::string cond = ranged(sh, after ? sh.range_next : sh.range_first);
+	auto rows = tx.exec_params(fill(sh.compare, {{"{SCOND}", cond},
+												 {"{MCOND}", cond},
+												 {"{SFP}", fingerprints ? sh.source_fp : "NULL::bigint"},
+												 {"{TFP}", fingerprints ? sh.target_fp : "NULL::bigint"}}),
+							   pqxx::prepare::make_dynamic_params(params));
+	c.mismatches = mismatches(tx, step, rows, &c.rows);
+	u.commit();
+	return c;
+}
+
+std::vector<Mismatch>
+PgTarget::compare_keys(const Step &step, const std::vector<Key> &keys)
+{
+	const Shape &sh = shape(step);
+	std::vector<Mismatch> out;
+	for (size_t at = 0; at < keys.size(); at += keys_per_statement) {
+		std::vector<Key> chunk(keys.begin() + at,
+							   keys.begin() + std::min(keys.size(), at + keys_per_statement));
+		std::vector<std::string> params{step.source};
+		std::string cond = keyset_cond(sh.key_cols, sh.key_types, 2, chunk, params);
+		Unit u(m_session);
+		auto &tx = u.tx();
+		auto rows = tx.exec_params(fill(sh.compare, {{"{SCOND}", cond},
+													 {"{MCOND}", cond},
+													 {"{SFP}", sh.source_fp},
+													 {"{TFP}", sh.target_fp}}),
+								   pqxx::prepare::make_dynamic_params(params));
+		long compared = 0;
+		auto found = mismatches(tx, step, rows, &compared);
+		u.commit();
+		out.insert(out.end(), found.begin(), found.end());
+	}
+	return out;
+}
+
 std::optional<Key>
 PgTarget::next_key(const Step &step, const std::optional<Key> &after)
 {
+	if (nothing_changed(step)) {
+		return std::nullopt;
+	}
 	const Shape &sh = shape(step);
-	pqxx::read_transaction tx(m_conn);
-	const std::string &sql = after ? sh.next_key_next : sh.next_key_first;
+	Unit u(m_session);
+	const std::string sql = ranged(sh, after ? sh.next_key_next : sh.next_key_first);
 	std::vector<std::string> params;
 	if (after) {
 		params = *after;
 	}
-	auto r = tx.exec_params(sql, pqxx::prepare::make_dynamic_params(with_window(step, params)));
+	auto r = u.tx().exec_params(sql, pqxx::prepare::make_dynamic_params(with_window(step, params)));
+	u.commit();
 	if (r.empty() || r[0][0].is_null()) {
 		return std::nullopt;
 	}
@@ -729,7 +1250,8 @@ void
 PgTarget::record_failure(const Step &step, long run_id, const Key &key, const DataError &error)
 {
 	const Shape &sh = shape(step);
-	pqxx::work tx(m_conn);
+	Unit u(m_session);
+	auto &tx = u.tx();
 	std::string row_json;
 	bool have_row = false;
 	try {
@@ -747,29 +1269,146 @@ PgTarget::record_failure(const Step &step, long run_id, const Key &key, const Da
 	tx.exec_params("UPDATE migration.step_state SET last_key = CASE WHEN $4 THEN last_key "
 				   "ELSE $3::jsonb END, rows_failed = rows_failed + 1, updated_at = now() "
 				   "WHERE step = $1 AND source = $2",
-				   step.name, step.source, key_json(key), m_diff);
+				   step.name, step.source, key_json(key), keeps_resume_point());
+	range_progress(tx, step, run_id, key, 0, 1);
 	tx.exec_params("UPDATE migration.run SET rows_read = rows_read + 1, "
 				   "rows_failed = rows_failed + 1 WHERE id = $1",
 				   run_id);
-	tx.commit();
+	u.commit();
 }
 
 LiveSettings
 PgTarget::settings(const Step &step)
 {
-	pqxx::read_transaction tx(m_conn);
-	auto r = tx.exec_params1(
+	Unit u(m_session);
+	auto r = u.tx().exec_params1(
 		"SELECT coalesce(s.batch_size, d.batch_size, 0), "
 		"coalesce(s.rows_per_second, d.rows_per_second, 0), "
 		"coalesce(s.paused, false) OR coalesce(d.paused, false) "
 		"FROM (SELECT 1) AS one LEFT JOIN migration.setting d ON d.step = '*' "
 		"LEFT JOIN migration.setting s ON s.step = $1",
 		step.name);
+	u.commit();
 	LiveSettings ls;
 	ls.batch_size = r[0].as<int>();
 	ls.rows_per_second = r[1].as<int>();
 	ls.paused = r[2].as<bool>();
 	return ls;
+}
+
+std::vector<Key>
+PgTarget::failed_keys(const Step &step)
+{
+	Unit u(m_session);
+	std::vector<Key> keys;
+	for (const auto &row : u.tx().exec_params("SELECT source_key::text FROM migration.failure "
+											  "WHERE step = $1 AND source = $2 AND resolved_at IS NULL "
+											  "ORDER BY id",
+											  step.name, step.source)) {
+		keys.push_back(parse_key(row[0].as<std::string>()));
+	}
+	u.commit();
+	return keys;
+}
+
+long
+PgTarget::resolve_failures(const Step &step, long run_id, const std::vector<Key> &keys)
+{
+	if (keys.empty()) {
+		return 0;
+	}
+	Unit u(m_session);
+	auto r = u.tx().exec_params(
+		"UPDATE migration.failure SET resolved_at = now() WHERE step = $1 AND source = $2 "
+		"AND resolved_at IS NULL AND last_run_id IS DISTINCT FROM $3 "
+		"AND source_key IN (SELECT jsonb_array_elements($4::jsonb))",
+		step.name, step.source, run_id, nlohmann::json(keys).dump());
+	u.commit();
+	return static_cast<long>(r.affected_rows());
+}
+
+void
+PgTarget::record_mismatches(const Step &step, long run_id, const std::vector<Mismatch> &found)
+{
+	if (found.empty()) {
+		return;
+	}
+	nlohmann::json rows = nlohmann::json::array();
+	for (const Mismatch &m : found) {
+		rows.push_back({{"k", m.key}, {"kind", m.kind}, {"known", m.known_failure},
+						{"repaired", m.repaired}});
+	}
+	Unit u(m_session);
+	u.tx().exec_params("INSERT INTO migration.mismatch (run_id, step, source, source_key, kind, "
+					   "known_failure, repaired_at) SELECT $1, $2, $3, r->'k', r->>'kind', "
+					   "(r->>'known')::boolean, CASE WHEN (r->>'repaired')::boolean THEN now() END "
+					   "FROM jsonb_array_elements($4::jsonb) AS r",
+					   run_id, step.name, step.source, rows.dump());
+	u.commit();
+}
+
+long
+PgTarget::remove_orphans(const Step &step, long run_id, const std::vector<Key> &keys,
+						 const std::string &mark_column)
+{
+	const Shape &sh = shape(step);
+	std::string set;
+	if (!mark_column.empty()) {
+		Unit u(m_session);
+		auto r = u.tx().exec_params("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+									"WHERE attrelid = $1::regclass AND attname = $2 AND attnum > 0 "
+									"AND NOT attisdropped",
+									step.target_table, mark_column);
+		const std::string col = u.tx().quote_name(mark_column);
+		u.commit();
+		if (r.empty()) {
+			throw std::runtime_error("target " + step.target_table + " of step \"" + step.name +
+									 "\" has no column \"" + mark_column + "\" to mark orphans in");
+		}
+		const std::string type = r[0][0].as<std::string>();
+		if (type == "boolean") {
+			set = col + " = true";
+		} else if (type.rfind("timestamp", 0) == 0 || type == "date") {
+			set = col + " = coalesce(t." + col + ", now())";
+		} else {
+			throw std::runtime_error("column \"" + mark_column + "\" of " + step.target_table +
+									 " is " + type + ": orphans are marked in a boolean, "
+									 "timestamp or date column");
+		}
+	}
+	long changed = 0;
+	for (const Key &k : keys) {
+		std::vector<std::string> params{step.source};
+		std::string cond = keyset_cond(sh.key_cols, sh.key_types, 2, {k}, params);
+		Unit u(m_session);
+		auto &tx = u.tx();
+		try {
+			Savepoint sp(tx, "tributary_orphan");
+			std::string sql;
+			if (set.empty()) {
+				/* The target row, then its id map entry. */
+				sql = "WITH mp AS (SELECT target_key FROM " + sh.map_table + " WHERE source = $1 AND " +
+					  cond + "), gone AS (DELETE FROM " + sh.target + " t USING mp WHERE t." + sh.tk +
+					  " = mp.target_key RETURNING 1), unmapped AS (DELETE FROM " + sh.map_table +
+					  " WHERE source = $1 AND " + cond + ") SELECT count(*) FROM gone";
+			} else {
+				sql = "UPDATE " + sh.target + " t SET " + set + " WHERE t." + sh.tk +
+					  " IN (SELECT target_key FROM " + sh.map_table + " WHERE source = $1 AND " +
+					  cond + ")";
+			}
+			auto r = tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+			sp.release();
+			changed += set.empty() ? r[0][0].as<long>() : static_cast<long>(r.affected_rows());
+		} catch (const pqxx::sql_error &e) {
+			if (!is_data_error(e.sqlstate())) {
+				throw;
+			}
+			/* e.g. a child row still refers to it: kept, and recorded. */
+			insert_failure(tx, step, run_id, key_json(k), to_data_error(e), nullptr);
+		}
+		u.commit();
+	}
+	return changed;
 }
 
 } // namespace loader

@@ -150,6 +150,53 @@ CREATE TABLE migration.setting (
 	updated_at timestamptz NOT NULL DEFAULT now()
 );
 
+-- Parallel ranges of a full load: a big step's key space cut into ranges that loader
+-- workers (threads of one run, or several loader processes, also on other hosts) claim
+-- with FOR UPDATE SKIP LOCKED, each on its own connection. A worker holds its claim
+-- (the row lock) while it loads the range; its progress is range_state, committed with
+-- every batch, so a range whose worker died is claimed again and resumed, never redone.
+CREATE TABLE migration.range (
+	step text NOT NULL,
+	source text NOT NULL,
+	no integer NOT NULL,
+	lower_bound numeric,	-- first key column above this (NULL: unbounded)
+	upper_bound numeric,	-- and at most this (NULL: unbounded)
+	PRIMARY KEY (step, source, no),
+	FOREIGN KEY (step, source) REFERENCES migration.step ON DELETE CASCADE
+);
+CREATE TABLE migration.range_state (
+	step text NOT NULL,
+	source text NOT NULL,
+	no integer NOT NULL,
+	state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'in_progress', 'completed')),
+	last_key jsonb,
+	rows_done bigint NOT NULL DEFAULT 0,
+	rows_failed bigint NOT NULL DEFAULT 0,
+	last_run_id bigint,
+	claimed_by text,
+	updated_at timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (step, source, no),
+	FOREIGN KEY (step, source, no) REFERENCES migration.range ON DELETE CASCADE
+);
+COMMENT ON TABLE migration.range IS 'key ranges of a step''s parallel full load, claimed by workers with SKIP LOCKED';
+
+-- Differences found by `tributary run --mode verify` (and find-missing's orphans):
+-- one row per source key that did not match, with what was wrong.
+CREATE TABLE migration.mismatch (
+	id bigserial PRIMARY KEY,
+	run_id bigint NOT NULL REFERENCES migration.run ON DELETE CASCADE,
+	step text NOT NULL,
+	source text NOT NULL,
+	source_key jsonb NOT NULL,
+	kind text NOT NULL CHECK (kind IN ('missing', 'different', 'extra')),
+	known_failure boolean NOT NULL DEFAULT false,
+	found_at timestamptz NOT NULL DEFAULT now(),
+	repaired_at timestamptz
+);
+CREATE INDEX ON migration.mismatch (run_id);
+CREATE INDEX ON migration.mismatch (step, source, found_at);
+COMMENT ON TABLE migration.mismatch IS 'rows that differed between source and target when verified: missing in the target, different, or extra (source row gone)';
+
 SELECT pg_catalog.pg_extension_config_dump('migration.step', '');
 SELECT pg_catalog.pg_extension_config_dump('migration.step_state', '');
 SELECT pg_catalog.pg_extension_config_dump('migration.run', '');
@@ -160,6 +207,16 @@ SELECT pg_catalog.pg_extension_config_dump('migration.watermark', '');
 SELECT pg_catalog.pg_extension_config_dump('migration.failure', '');
 SELECT pg_catalog.pg_extension_config_dump('migration.failure_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('migration.setting', '');
+SELECT pg_catalog.pg_extension_config_dump('migration.mismatch', '');
+SELECT pg_catalog.pg_extension_config_dump('migration.range', '');
+SELECT pg_catalog.pg_extension_config_dump('migration.range_state', '');
+SELECT pg_catalog.pg_extension_config_dump('migration.mismatch_id_seq', '');
+
+-- A 64-bit hash of a row's values (each column in its text form, NULL distinct from
+-- every value): how local-diff and verify compare a source row with its target row.
+CREATE FUNCTION migration.fingerprint(record) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'tributary_fingerprint' LANGUAGE C STRICT STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION migration.fingerprint(record) IS 'hash of a row''s values in their text form; equal rows, equal fingerprints';
 
 -- The type of a column of a relation, or NULL when it has no such column.
 CREATE FUNCTION migration.column_type(rel regclass, col text) RETURNS regtype

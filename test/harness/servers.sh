@@ -63,11 +63,46 @@ harness_as_pg() {
 	fi
 }
 
+# A private PostgreSQL installation for this run: the server finds its share and lib
+# directories relative to its own executable, so a copy of postgres, initdb and pg_ctl
+# under $RUN/pginst, with the system's files linked beside them, runs this checkout's
+# tributary.so and extension scripts — never whatever another checkout installed last.
+# (Falls back to the installed extension when this checkout has not been built.)
+harness_private_pg() {
+	local inst=$TRIBUTARY_RUN_DIR/pginst sys_share sys_lib bin share lib f
+	sys_share=$("$PG_BIN/pg_config" --sharedir)
+	sys_lib=$("$PG_BIN/pg_config" --pkglibdir)
+	bin=$inst$PG_BIN share=$inst$sys_share lib=$inst$sys_lib
+	mkdir -p "$bin" "$share/extension" "$lib"
+	cp "$PG_BIN/postgres" "$PG_BIN/initdb" "$PG_BIN/pg_ctl" "$bin/"
+	for f in "$sys_share"/*; do
+		[ "$(basename "$f")" = extension ] || ln -s "$f" "$share/"
+	done
+	for f in "$sys_share"/extension/*; do
+		case $(basename "$f") in tributary*) ;; *) ln -s "$f" "$share/extension/" ;; esac
+	done
+	for f in "$sys_lib"/*; do
+		[ "$(basename "$f")" = tributary.so ] || ln -s "$f" "$lib/"
+	done
+	if [ -f "$HARNESS_ROOT/tributary.so" ]; then
+		cp "$HARNESS_ROOT/tributary.so" "$lib/"
+		cp "$HARNESS_ROOT/tributary.control" "$HARNESS_ROOT"/fdw/sql/tributary--*.sql "$share/extension/"
+	else
+		harness_log "this checkout has no tributary.so: the cluster uses the installed extension"
+		[ -e "$sys_lib/tributary.so" ] && ln -s "$sys_lib/tributary.so" "$lib/"
+		for f in "$sys_share"/extension/tributary*; do
+			[ -e "$f" ] && ln -s "$f" "$share/extension/"
+		done
+	fi
+	HARNESS_PG_SERVER_BIN=$bin
+}
+
 harness_start_pg() {
 	local dir=$TRIBUTARY_RUN_DIR/pg port
 	mkdir -p "$dir"
 	[ "$(id -u)" -eq 0 ] && chown postgres: "$dir" && chmod 755 "$TRIBUTARY_RUN_DIR"
-	harness_as_pg "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth-local=trust \
+	harness_private_pg || return 1
+	harness_as_pg "$HARNESS_PG_SERVER_BIN/initdb" -D "$dir/data" -U postgres --auth-local=trust \
 		--auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$TRIBUTARY_RUN_DIR/initdb.log" 2>&1 ||
 		{ cat "$TRIBUTARY_RUN_DIR/initdb.log" >&2; return 1; }
 	cat >>"$dir/data/postgresql.conf" <<CONF
@@ -83,7 +118,7 @@ log_line_prefix = '%m [%p] '
 CONF
 	for _ in 1 2 3 4 5; do
 		port=$(harness_free_port) || return 1
-		if harness_as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/pg.log" -w -t 60 \
+		if harness_as_pg "$HARNESS_PG_SERVER_BIN/pg_ctl" -D "$dir/data" -l "$dir/pg.log" -w -t 60 \
 			-o "-p $port" start >/dev/null 2>&1; then
 			export PGHOST=$dir PGPORT=$port PGUSER=postgres TRIBUTARY_PG_HOST=127.0.0.1
 			export TRIBUTARY_PG_PORT=$port

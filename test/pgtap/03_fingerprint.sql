@@ -1,0 +1,32 @@
+-- migration.fingerprint(record): what local-diff and verify compare rows by.
+BEGIN;
+SELECT plan(11);
+
+SELECT is(migration.fingerprint(ROW(1, 'a'::text)), migration.fingerprint(ROW(1, 'a'::text)),
+	'equal rows, equal fingerprints');
+SELECT isnt(migration.fingerprint(ROW(1, 'a'::text)), migration.fingerprint(ROW(1, 'b'::text)),
+	'a changed value changes the fingerprint');
+SELECT isnt(migration.fingerprint(ROW(NULL::text)), migration.fingerprint(ROW(''::text)),
+	'NULL differs from the empty string');
+SELECT isnt(migration.fingerprint(ROW('a'::text, NULL::text)), migration.fingerprint(ROW(NULL::text, 'a'::text)),
+	'a value in another column is another row');
+SELECT isnt(migration.fingerprint(ROW('ab'::text, 'c'::text)), migration.fingerprint(ROW('a'::text, 'bc'::text)),
+	'column boundaries count: (ab, c) is not (a, bc)');
+SELECT is(migration.fingerprint(ROW(1::int, 'x'::varchar(5))), migration.fingerprint(ROW(1::bigint, 'x'::text)),
+	'values with the same text agree across types (int/bigint, varchar/text)');
+SELECT isnt(migration.fingerprint(ROW(1.5::numeric)), migration.fingerprint(ROW(1.50::numeric(10,2))),
+	'numeric scale is part of the value: the loader casts the source to the target''s type first');
+SELECT is(migration.fingerprint(ROW(CAST(1.5 AS numeric(10,2)))), migration.fingerprint(ROW(1.50::numeric(10,2))),
+	'after the cast they agree');
+SELECT is(migration.fingerprint(ROW()), migration.fingerprint(ROW()), 'an empty row has a fingerprint');
+
+CREATE TEMP TABLE fp (id int, t text, ts timestamptz, j jsonb, b bytea, deleted boolean);
+INSERT INTO fp SELECT g, repeat('x', g % 50), '2024-01-01'::timestamptz + g * interval '1 minute',
+	jsonb_build_object('g', g), decode(md5(g::text), 'hex'), g % 7 = 0 FROM generate_series(1, 20000) g;
+SELECT is((SELECT count(DISTINCT migration.fingerprint(f)) FROM fp f), 20000::bigint,
+	'20000 distinct rows, 20000 distinct fingerprints');
+SELECT is((SELECT count(*) FROM fp f WHERE migration.fingerprint(f) = migration.fingerprint(ROW(f.id, f.t, f.ts, f.j, f.b, f.deleted))),
+	20000::bigint, 'a table''s row and the same values in a ROW() agree');
+
+SELECT * FROM finish();
+ROLLBACK;

@@ -2,7 +2,7 @@
 # everything else (the loader and tests are built with CMake from here).
 #
 #   make            build the extension (tributary.so) and the loader
-#   make install    install both (needs root: PostgreSQL's extension directory)
+#   make install    install both, and the man page (needs root: PostgreSQL's extension directory)
 #   make test       install missing packages, build, install, start throwaway servers,
 #                   run every suite, stop the servers
 #   make demo       a sample migration end to end on throwaway servers

@@ -5,7 +5,8 @@
 #
 # Suites: pg_regress (sql/, expected/), GoogleTest via ctest (unit and live driver
 # tests), pgTAP via pg_prove (test/pgtap/), loader integration scenarios via prove
-# (test/integration/*.sh, TAP). Exit status: 0 only if every suite passed.
+# (test/integration/*.sh, TAP), documentation via prove (test/doctest/*.t: README and
+# docs/ transcripts, reference coverage, man page). Exit status: 0 only if every suite passed.
 set -u
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -90,16 +91,28 @@ bad=$(grep -E '^Failed [0-9]+/[0-9]+ subtests' "$TRIBUTARY_RUN_DIR/pgtap.out" | 
 [ $rc -ne 0 ] && [ "$bad" -eq 0 ] && bad=1
 record "pgTAP" "$((${tests:-0} - bad))" "$bad"
 
-# Loader integration scenarios: TAP-producing scripts, through prove.
+# TAP suites through prove: prove_suite NAME PROVE_ARGS…
+prove_suite() {
+	local name=$1 out=$TRIBUTARY_RUN_DIR/$1.out rc tests bad
+	shift
+	prove -v "$@" >"$out" 2>&1
+	rc=$?
+	cat "$out"
+	tests=$(sed -nE 's/^Files=[0-9]+, Tests=([0-9]+),.*/\1/p' "$out")
+	bad=$(grep -E '^Failed [0-9]+/[0-9]+ subtests' "$out" | sed -nE 's/^Failed ([0-9]+)\/.*/\1/p' | awk '{s+=$1} END {print s+0}')
+	[ $rc -ne 0 ] && [ "$bad" -eq 0 ] && bad=1
+	record "$name" "$((${tests:-0} - bad))" "$bad"
+}
+
+# Loader integration scenarios: TAP-producing scripts.
 section "integration (prove)"
 export TRIBUTARY_BIN=$root/build/tributary
-prove -v -e bash test/integration/*.sh >"$TRIBUTARY_RUN_DIR/integration.out" 2>&1
-rc=$?
-cat "$TRIBUTARY_RUN_DIR/integration.out"
-tests=$(sed -nE 's/^Files=[0-9]+, Tests=([0-9]+),.*/\1/p' "$TRIBUTARY_RUN_DIR/integration.out")
-bad=$(grep -E '^Failed [0-9]+/[0-9]+ subtests' "$TRIBUTARY_RUN_DIR/integration.out" | sed -nE 's/^Failed ([0-9]+)\/.*/\1/p' | awk '{s+=$1} END {print s+0}')
-[ $rc -ne 0 ] && [ "$bad" -eq 0 ] && bad=1
-record "integration" "$((${tests:-0} - bad))" "$bad"
+prove_suite integration -e bash test/integration/*.sh
+
+# Documentation: the README and docs/ transcripts run and compared, the reference
+# complete (test/doctest/doc_coverage.t), the man page (test/doctest/man_page.t).
+section "docs (prove)"
+prove_suite docs test/doctest/*.t
 
 section "summary"
 for line in "${summary[@]}"; do echo "$line"; done

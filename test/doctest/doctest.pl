@@ -308,7 +308,6 @@ for my $doc (@docs) {
 	if ($update) {
 		my @lines = @{ $doc->{lines} };
 		my @new;
-		my $next = 0;
 		my %at = map { $_->{first} => $_ } @items;
 		for (my $i = 0; $i < @lines; $i++) {
 			push @new, $lines[$i];

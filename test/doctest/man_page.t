@@ -1,0 +1,97 @@
+#!/usr/bin/perl
+# man_page.t — the man page says what --help says. TAP; run by test/run_all.sh (prove).
+#
+# For the page scripts/gen_man.sh makes from build/tributary, and for the page `make install`
+# put where `man -w tributary` finds it (against the installed /usr/local/bin/tributary):
+# it renders without groff warnings, and every command, every flag and every --mode value
+# of `tributary --help` and of each `tributary COMMAND --help` appears in it, with its help
+# text; every exit code of loader/exit_codes.hpp is in its EXIT STATUS section.
+use strict;
+use warnings;
+use Cwd qw(abs_path);
+use File::Basename qw(dirname);
+use File::Temp qw(tempdir);
+
+my $root = abs_path(dirname(abs_path($0)) . '/../..');
+chdir $root or die;
+$ENV{LC_ALL} = 'C.UTF-8';
+$ENV{MANWIDTH} = 200;    # one help sentence stays on one line
+my $n = 0;
+my $failed = 0;
+my @out;
+
+sub check {
+	my ($ok, $name, @diag) = @_;
+	$n++;
+	push @out, ($ok ? "ok" : "not ok") . " $n - $name\n";
+	push @out, map { "#   $_\n" } @diag unless $ok;
+	$failed++ unless $ok;
+}
+
+# What a binary's help says: commands, and per flag its help text.
+sub help_of {
+	my ($bin) = @_;
+	my $main = `'$bin' --help`;
+	my @commands = (($main =~ /^Subcommands:\n((?:  .*\n)+)/m)[0] // '') =~ /^  ([a-z][a-z-]*)\s/mg;
+	my (%flags, %modes);
+	for my $text ($main, map { scalar `'$bin' $_ --help` } @commands) {
+		my @lines = split /\n/, $text;
+		for my $i (0 .. $#lines) {
+			next unless $lines[$i] =~ /^  (-\S+)(.*)$/;
+			my ($spec, $rest) = ($1, $2);
+			# the help text: after the column gap, or on the next line when the flag is long
+			my $desc = $rest =~ /\s{2,}(\S.*)$/ ? $1 : ($lines[$i + 1] // '') =~ s/^\s+//r;
+			$flags{$_} = $desc for split /,/, $spec;
+			if ($lines[$i] =~ /\{([a-z,-]+)\}/) {
+				$modes{$_} = 1 for split /,/, $1;
+			}
+		}
+	}
+	return (\@commands, \%flags, \%modes);
+}
+
+sub check_page {
+	my ($label, $page, $bin) = @_;
+	my $warnings = `groff -k -man -Tutf8 -ww -z '$page' 2>&1`;
+	check($? == 0 && $warnings eq '', "$label renders without groff warnings", split /\n/, $warnings);
+	my $text = `man -l '$page' 2>/dev/null`;
+	$text =~ s/.\x08//g;                                   # overstrike bold/underline
+	$text =~ s/\x{2010}|\x{2011}|‐/-/g;                     # hyphens groff may print
+	(my $flat = $text) =~ s/\s+/ /g;
+	check(length $text > 1000, "$label renders to text");
+	my ($commands, $flags, $modes) = help_of($bin);
+	check(@$commands >= 4, "$label: the loader lists its commands (@$commands)");
+	for my $c (@$commands) {
+		check(!!($text =~ /^\s+tributary \Q$c\E\b/m), "$label has a section for the command $c");
+	}
+	for my $f (sort keys %$flags) {
+		my $desc = $flags->{$f} =~ s/\s+/ /gr;
+		check(!!($flat =~ /(?:^|[\s,])\Q$f\E\b/ && index($flat, $desc) >= 0), "$label documents $f",
+			"with its help text: $desc");
+	}
+	for my $m (sort keys %$modes) {
+		check(index($flat, $m) >= 0, "$label names the mode $m");
+	}
+	my ($status) = $text =~ /^EXIT STATUS\n(.*?)^\S/ms;
+	my $hpp = do { local (@ARGV, $/) = 'loader/exit_codes.hpp'; <> };
+	for my $code ($hpp =~ /^\s*exit_\w+\s*=\s*(\d+),/mg) {
+		check(!!(defined $status && $status =~ /^\s+\Q$code\E\s/m), "$label: EXIT STATUS lists $code");
+	}
+}
+
+my $dir = tempdir(CLEANUP => 1);
+my $built = "$root/build/tributary";
+system('scripts/gen_man.sh', $built, "$dir/tributary.1");
+check($? == 0, "scripts/gen_man.sh builds the page from build/tributary");
+check_page('the page built from build/tributary', "$dir/tributary.1", $built) if -s "$dir/tributary.1";
+
+my $where = `man -w tributary 2>/dev/null`;
+chomp $where;
+check($? == 0 && $where ne '', "man -w tributary finds the installed page (make install)", "got: '$where'");
+my $installed_bin = '/usr/local/bin/tributary';
+if ($where ne '' && -x $installed_bin) {
+	check_page("the installed page ($where)", $where, $installed_bin);
+}
+
+print "1..$n\n", @out;
+exit($failed ? 1 : 0);

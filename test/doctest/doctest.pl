@@ -72,7 +72,8 @@ sub parse_doc {
 		}
 		if ($l =~ /^```\s*$/) {
 			if ($kind eq 'file') {
-				push @files, { line => $fence_line, path => $file_ref, body => [@file_body] };
+				push @files, { line => $fence_line, path => $file_ref, body => [@file_body],
+					first => $fence_line - 1, last => $i };
 			}
 			$kind = '';
 			next;
@@ -164,8 +165,8 @@ sub run_doc {
 	open my $fh, '>', $script or die;
 	print $fh script_for($doc);
 	close $fh;
-	# script(1) gives the commands a terminal; stdin stays empty.
-	my $cmd = "timeout $timeout script -qefc 'bash $script </dev/null' /dev/null </dev/null";
+	# script(1) gives the commands a terminal (stdin too, at end of input: nothing waits for it).
+	my $cmd = "timeout $timeout script -qefc 'bash $script' /dev/null </dev/null";
 	my $raw = `$cmd`;
 	my $status = $? >> 8;
 	my %out;
@@ -259,6 +260,7 @@ for my $doc (@docs) {
 			@want = <$fh>;
 			chomp @want;
 		}
+		$f->{want} = [@want];
 		my @shown = @{ $f->{body} };
 		if (join("\n", @want) eq join("\n", @shown)) {
 			print "ok $n - $doc->{file}:$f->{line}: shows $f->{path} as it is\n";
@@ -308,9 +310,15 @@ for my $doc (@docs) {
 	if ($update) {
 		my @lines = @{ $doc->{lines} };
 		my @new;
+		my %file_at = map { $_->{first} => $_ } @{ $doc->{files} };
 		my %at = map { $_->{first} => $_ } @items;
 		for (my $i = 0; $i < @lines; $i++) {
 			push @new, $lines[$i];
+			if (my $f = $file_at{$i}) {
+				push @new, @{ $f->{want} }, $lines[$f->{last}];
+				$i = $f->{last};
+				next;
+			}
 			my $it = $at{$i} or next;
 			push @new, @lines[$i + 1 .. $it->{last}];
 			push @new, @{ $it->{actual} || $it->{expected} };

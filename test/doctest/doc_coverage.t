@@ -21,24 +21,7 @@ use File::Basename qw(dirname);
 
 my $root = abs_path(dirname(abs_path($0)) . '/../..');
 chdir $root or die;
-my $n = 0;
-my $failed = 0;
-my @out;
-
-sub check {
-	my ($ok, $name, @diag) = @_;
-	$n++;
-	push @out, ($ok ? "ok" : "not ok") . " $n - $name\n";
-	push @out, map { "#   $_\n" } @diag unless $ok;
-	$failed++ unless $ok;
-}
-
-sub slurp {
-	my ($path) = @_;
-	open my $fh, '<', $path or die "cannot read $path: $!\n";
-	local $/;
-	return <$fh>;
-}
+require "$root/test/doctest/lib.pl";
 
 # The rows of the first Markdown table after a heading matching $heading_re.
 sub table_rows {
@@ -116,20 +99,11 @@ for my $row (@import_rows) {
 # ---- loader.md -------------------------------------------------------------------------
 my $loader_md = slurp('docs/reference/loader.md');
 my $bin = "$root/build/tributary";
-my $help = `'$bin' --help`;
-check(!!($? == 0 && $help =~ /Subcommands:/), "the loader prints its --help");
-my @commands = ($help =~ /^Subcommands:\n((?:  .*\n)+)/m)[0] =~ /^  ([a-z][a-z-]*)\s/mg;
-my %flags;
-my %modes;
-for my $text ($help, map { scalar `'$bin' $_ --help` } @commands) {
-	for my $line (grep { /^  -/ } split /\n/, $text) {
-		my ($spec) = $line =~ /^  (\S+)/;
-		$flags{$_} = 1 for split /,/, $spec;
-		if ($line =~ /\{([a-z,-]+)\}/) {
-			$modes{$_} = 1 for split /,/, $1;
-		}
-	}
-}
+my ($commands, $flag_help, $mode_set) = loader_help($bin);
+my @commands = @$commands;
+my %flags = %$flag_help;
+my %modes = %$mode_set;
+check(@commands >= 4 && %flags > 10, "the loader's --help lists its commands and flags");
 for my $c (@commands) {
 	check(!!($loader_md =~ /^\| `\Q$c\E[` ]/m), "loader.md documents the command $c");
 }
@@ -226,5 +200,4 @@ for my $line (split /\n/, $catalog) {
 	}
 }
 
-print "1..$n\n", @out;
-exit($failed ? 1 : 0);
+done();

@@ -46,6 +46,13 @@ my $timeout = $ENV{DOCTEST_TIMEOUT} || 900;
 # ---------------------------------------------------------------------------------------
 # Parsing
 
+# Per transcript kind: the prompt that starts a command, the one that continues it ($2: the
+# text; $1: psql's database, empty for the shell).
+my %prompts = (
+	console => [ qr/^()\$ (.*)$/, qr/^()> ?(.*)$/ ],
+	psql => [ qr/^(\w+)=[#>] ?(.*)$/, qr/^(\w+)[-'"(*][#>] ?(.*)$/ ],
+);
+
 sub parse_doc {
 	my ($file) = @_;
 	open my $fh, '<', $file or die "cannot read $file: $!\n";
@@ -80,32 +87,21 @@ sub parse_doc {
 		}
 		if ($kind eq 'file') {
 			push @file_body, $l;
-		} elsif ($kind eq 'console') {
-			if ($l =~ /^\$ (.*)$/) {
-				$item = { kind => 'sh', line => $n, block => $block, cmd => [$1], expected => [],
-					first => $i, last => $i };
-				push @items, $item;
-			} elsif (defined $item && !@{ $item->{expected} } && $l =~ /^> ?(.*)$/) {
-				push @{ $item->{cmd} }, $1;
-				$item->{last} = $i;
-			} elsif (defined $item) {
-				push @{ $item->{expected} }, $l;
-			} else {
-				die "$file:$n: output before the first \"\$ \" command\n";
-			}
-		} else {    # psql
-			if ($l =~ /^(\w+)=[#>] ?(.*)$/) {
-				$item = { kind => 'sql', line => $n, block => $block, db => $1, cmd => [$2],
-					expected => [], first => $i, last => $i };
-				push @items, $item;
-			} elsif (defined $item && !@{ $item->{expected} } && $l =~ /^(\w+)[-'"(*][#>] ?(.*)$/) {
-				push @{ $item->{cmd} }, $2;
-				$item->{last} = $i;
-			} elsif (defined $item) {
-				push @{ $item->{expected} }, $l;
-			} else {
-				die "$file:$n: output before the first prompt\n";
-			}
+			next;
+		}
+		# A prompt starts a command, continuation prompts extend it, anything else is output.
+		my ($start, $more) = @{ $prompts{$kind} };
+		if ($l =~ $start) {
+			$item = { kind => $kind eq 'console' ? 'sh' : 'sql', line => $n, block => $block,
+				db => $1, cmd => [$2], expected => [], first => $i, last => $i };
+			push @items, $item;
+		} elsif (defined $item && !@{ $item->{expected} } && $l =~ $more) {
+			push @{ $item->{cmd} }, $2;
+			$item->{last} = $i;
+		} elsif (defined $item) {
+			push @{ $item->{expected} }, $l;
+		} else {
+			die "$file:$n: output before the first prompt\n";
 		}
 	}
 	die "$file: unterminated code block\n" if $kind ne '';

@@ -16,39 +16,7 @@ my $root = abs_path(dirname(abs_path($0)) . '/../..');
 chdir $root or die;
 $ENV{LC_ALL} = 'C.UTF-8';
 $ENV{MANWIDTH} = 200;    # one help sentence stays on one line
-my $n = 0;
-my $failed = 0;
-my @out;
-
-sub check {
-	my ($ok, $name, @diag) = @_;
-	$n++;
-	push @out, ($ok ? "ok" : "not ok") . " $n - $name\n";
-	push @out, map { "#   $_\n" } @diag unless $ok;
-	$failed++ unless $ok;
-}
-
-# What a binary's help says: commands, and per flag its help text.
-sub help_of {
-	my ($bin) = @_;
-	my $main = `'$bin' --help`;
-	my @commands = (($main =~ /^Subcommands:\n((?:  .*\n)+)/m)[0] // '') =~ /^  ([a-z][a-z-]*)\s/mg;
-	my (%flags, %modes);
-	for my $text ($main, map { scalar `'$bin' $_ --help` } @commands) {
-		my @lines = split /\n/, $text;
-		for my $i (0 .. $#lines) {
-			next unless $lines[$i] =~ /^  (-\S+)(.*)$/;
-			my ($spec, $rest) = ($1, $2);
-			# the help text: after the column gap, or on the next line when the flag is long
-			my $desc = $rest =~ /\s{2,}(\S.*)$/ ? $1 : ($lines[$i + 1] // '') =~ s/^\s+//r;
-			$flags{$_} = $desc for split /,/, $spec;
-			if ($lines[$i] =~ /\{([a-z,-]+)\}/) {
-				$modes{$_} = 1 for split /,/, $1;
-			}
-		}
-	}
-	return (\@commands, \%flags, \%modes);
-}
+require "$root/test/doctest/lib.pl";
 
 sub check_page {
 	my ($label, $page, $bin) = @_;
@@ -59,7 +27,7 @@ sub check_page {
 	$text =~ s/\x{2010}|\x{2011}|‐/-/g;                     # hyphens groff may print
 	(my $flat = $text) =~ s/\s+/ /g;
 	check(length $text > 1000, "$label renders to text");
-	my ($commands, $flags, $modes) = help_of($bin);
+	my ($commands, $flags, $modes) = loader_help($bin);
 	check(@$commands >= 4, "$label: the loader lists its commands (@$commands)");
 	for my $c (@$commands) {
 		check(!!($text =~ /^\s+tributary \Q$c\E\b/m), "$label has a section for the command $c");
@@ -73,7 +41,7 @@ sub check_page {
 		check(index($flat, $m) >= 0, "$label names the mode $m");
 	}
 	my ($status) = $text =~ /^EXIT STATUS\n(.*?)^\S/ms;
-	my $hpp = do { local (@ARGV, $/) = 'loader/exit_codes.hpp'; <> };
+	my $hpp = slurp('loader/exit_codes.hpp');
 	for my $code ($hpp =~ /^\s*exit_\w+\s*=\s*(\d+),/mg) {
 		check(!!(defined $status && $status =~ /^\s+\Q$code\E\s/m), "$label: EXIT STATUS lists $code");
 	}
@@ -93,5 +61,4 @@ if ($where ne '' && -x $installed_bin) {
 	check_page("the installed page ($where)", $where, $installed_bin);
 }
 
-print "1..$n\n", @out;
-exit($failed ? 1 : 0);
+done();

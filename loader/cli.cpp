@@ -57,6 +57,8 @@ run_cli(int argc, char **argv)
 	app.add_flag("--json", g.json, "print results as JSON");
 
 	RunOptions o;
+	SetOptions so;
+	CutoverOptions co;
 	std::function<int()> chosen;
 	struct Command {
 		const char *name;
@@ -81,8 +83,14 @@ run_cli(int argc, char **argv)
 						   "load completed steps again from their first row");
 			 sub->add_flag("--wait", o.wait,
 						   "wait for a step another run holds, instead of stopping");
-			 sub->add_option("-j,--jobs", o.jobs, "independent steps run in parallel")
+			 sub->add_option("-j,--jobs", o.jobs,
+							 "independent steps run in parallel, and a big step's key ranges are loaded "
+							 "by this many workers")
 				 ->check(CLI::Range(1, 64));
+			 sub->add_option("--ranges", o.ranges,
+							 "full: cut a step into this many key ranges (default: 4 per job when "
+							 "--jobs > 1), e.g. for loader processes on several hosts sharing it")
+				 ->check(CLI::Range(1, 10000));
 			 sub->add_option("-m,--mode", o.mode,
 							 "full: every row, resuming after the last batch; diff: rows whose "
 							 "updated_at changed since the step's watermark; local-diff: rows "
@@ -99,6 +107,12 @@ run_cli(int argc, char **argv)
 			 sub->add_flag("--delete-orphans", o.delete_orphans,
 						   "find-missing, verify: delete target rows whose source row is gone "
 						   "(and their id map entries)");
+			 sub->add_option("--scope", o.scopes,
+							 "full: load just this slice, name=value (repeatable), in the steps that "
+							 "declare the scope (step option scopes); the steps' progress is left alone");
+			 sub->add_flag("--replace", o.replace,
+						   "with --scope: remove the slice's migrated rows that no longer come out of "
+						   "the transform (through the id map)");
 			 sub->add_option("--mark-orphans", o.mark_orphans,
 							 "find-missing, verify: instead, set this target column on them "
 							 "(boolean: true; timestamp or date: now())");
@@ -109,6 +123,36 @@ run_cli(int argc, char **argv)
 		 [&g, &o]() { return cmd_run(g, o); }},
 		{"status", "print each step's state, counts, failures and the last runs", nullptr,
 		 [&g]() { return cmd_status(g); }},
+		{"cutover", "diff until the target has caught up; with --final (sources frozen): last diff, "
+					"sequences, NOT VALID constraints, verify, go/no-go",
+		 [&o, &co, step_options](CLI::App *sub) {
+			 step_options(sub);
+			 sub->add_option("--threshold", co.threshold,
+							 "converged when a diff round writes at most this many rows (default 100)")
+				 ->check(CLI::Range(0L, 1000000000L));
+			 sub->add_option("--max-rounds", co.max_rounds, "give up after this many rounds (default 20)")
+				 ->check(CLI::Range(1, 10000));
+			 sub->add_flag("--final", co.final,
+						   "the sources are frozen: final diff, sequences, constraints, verify, go/no-go");
+			 sub->add_option("--overlap", o.overlap, "diff rounds: as run --overlap");
+			 sub->add_option("-j,--jobs", o.jobs, "as run --jobs")->check(CLI::Range(1, 64));
+		 },
+		 [&g, &o, &co]() { return cmd_cutover(g, o, co); }},
+		{"set", "change live settings (migration.setting): a running loader follows within one batch",
+		 [&so](CLI::App *sub) {
+			 sub->add_option("-s,--step", so.step, "the step (default: the defaults of every step, '*')");
+			 sub->add_option("--batch-size", so.batch_size, "rows per batch (0: the step's own)")
+				 ->check(CLI::Range(0, 10000000));
+			 sub->add_option("--rows-per-second", so.rows_per_second, "throttle (0: unlimited)")
+				 ->check(CLI::Range(0, 100000000));
+			 sub->add_option("--jobs", so.jobs,
+							 "workers of a parallel load, at most run --jobs (0: as many as run --jobs)")
+				 ->check(CLI::Range(0, 64));
+			 sub->add_flag("--pause", so.pause, "pause: running loaders wait after their current batch");
+			 sub->add_flag("--resume", so.resume, "resume after --pause");
+			 sub->add_flag("--clear", so.clear, "remove the step's settings first (back to the defaults)");
+		 },
+		 [&g, &so]() { return cmd_set(g, so); }},
 	};
 	for (const Command &c : commands) {
 		CLI::App *sub = app.add_subcommand(c.name, c.help);

@@ -194,4 +194,69 @@ cmd_status(const Globals &g)
 	return exit_success;
 }
 
+int
+cmd_set(const Globals &g, const SetOptions &o)
+{
+	if (o.pause && o.resume) {
+		print_error("--pause and --resume exclude each other");
+		return exit_usage;
+	}
+	auto conn = connect(g.connect);
+	if (!require_extension(*conn)) {
+		return exit_usage;
+	}
+	pqxx::work tx(*conn);
+	if (o.step != "*" &&
+		tx.exec_params("SELECT 1 FROM migration.step WHERE name = $1", o.step).empty()) {
+		print_error("step \"" + o.step + "\" does not exist", {},
+					"Run \"tributary plan\" for the steps, or leave out --step to set the defaults.");
+		return exit_usage;
+	}
+	if (o.clear) {
+		tx.exec_params("DELETE FROM migration.setting WHERE step = $1", o.step);
+	}
+	const bool change = o.batch_size >= 0 || o.rows_per_second >= 0 || o.jobs >= 0 || o.pause || o.resume;
+	if (change) {
+		/* NULL parameters leave a setting as it is; 0 for a number clears it. */
+		auto opt = [](int v) { return v < 0 ? std::optional<int>() : std::optional<int>(v); };
+		tx.exec_params(
+			"INSERT INTO migration.setting AS s (step, batch_size, rows_per_second, jobs, paused) "
+			"VALUES ($1, nullif($2, 0), $3, nullif($4, 0), coalesce($5, false)) "
+			"ON CONFLICT (step) DO UPDATE SET "
+			"batch_size = CASE WHEN $2 IS NULL THEN s.batch_size ELSE nullif($2, 0) END, "
+			"rows_per_second = coalesce($3, s.rows_per_second), "
+			"jobs = CASE WHEN $4 IS NULL THEN s.jobs ELSE nullif($4, 0) END, "
+			"paused = coalesce($5, s.paused), updated_at = now()",
+			o.step, opt(o.batch_size), opt(o.rows_per_second), opt(o.jobs),
+			o.pause ? std::optional<bool>(true) : o.resume ? std::optional<bool>(false) : std::optional<bool>());
+	}
+	auto rows = tx.exec("SELECT step, coalesce(batch_size::text, '-'), coalesce(jobs::text, '-'), "
+						"coalesce(nullif(rows_per_second, 0)::text, '-'), paused FROM migration.setting "
+						"ORDER BY step = '*' DESC, step");
+	tx.commit();
+	if (g.json) {
+		nlohmann::json j = nlohmann::json::array();
+		for (const auto &r : rows) {
+			j.push_back({{"step", r[0].as<std::string>()},
+						 {"batch_size", r[1].as<std::string>()},
+						 {"jobs", r[2].as<std::string>()},
+						 {"rows_per_second", r[3].as<std::string>()},
+						 {"paused", r[4].as<bool>()}});
+		}
+		std::cout << j.dump(2) << '\n';
+	} else if (!g.quiet) {
+		std::cout << std::left << std::setw(20) << "step" << std::right << std::setw(12) << "batch size"
+				  << std::setw(6) << "jobs" << std::setw(10) << "rows/s" << std::setw(8) << "paused"
+				  << '\n';
+		for (const auto &r : rows) {
+			std::cout << std::left << std::setw(20) << (r[0].as<std::string>() == "*" ? "* (defaults)" : r[0].as<std::string>())
+					  << std::right << std::setw(12) << r[1].as<std::string>() << std::setw(6)
+					  << r[2].as<std::string>() << std::setw(10) << r[3].as<std::string>() << std::setw(8)
+					  << (r[4].as<bool>() ? "yes" : "no") << '\n';
+		}
+		std::cout << "a running loader follows within one batch\n";
+	}
+	return exit_success;
+}
+
 } // namespace loader

@@ -24,6 +24,13 @@ struct Step {
 	std::string updated_at_column; /* empty if none */
 	std::vector<std::string> depends_on;
 	int batch_size = 10000;
+	std::string fk_check = "auto"; /* options->>'fk_check': auto (by batch when safe) | row */
+	/* options->'scopes': scope name → column of the source relation, in name order */
+	std::vector<std::pair<std::string, std::string>> scopes;
+	/* options->'dedup': the columns that identify a duplicate, and the order (column,
+	 * "ASC"/"DESC" and "NULLS …" words) whose first row survives */
+	std::vector<std::string> dedup_columns;
+	std::vector<std::pair<std::string, std::string>> dedup_order;
 };
 
 class PlanError : public std::runtime_error {

@@ -5,7 +5,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -33,7 +35,7 @@ count_ranges(Session &session, const Step &step, bool unfinished)
 
 /* Cut the ranges, unless another loader just did. */
 void
-cut_ranges(Session &session, const Step &step, int workers)
+cut_ranges(Session &session, const Step &step, int count)
 {
 	Unit u(session);
 	auto &tx = u.tx();
@@ -48,7 +50,7 @@ cut_ranges(Session &session, const Step &step, int workers)
 	const std::string k = tx.quote_name(step.source_key.at(0));
 	auto mm = tx.exec1("SELECT min(" + k + ")::numeric::text, max(" + k + ")::numeric::text FROM " +
 					   step.source_relation);
-	const int n = workers * ranges_per_worker;
+	const int n = std::max(1, count);
 	if (mm[0].is_null()) {
 		/* An empty source: one unbounded range. */
 		tx.exec_params("INSERT INTO migration.range (step, source, no) VALUES ($1, $2, 1)", step.name,
@@ -69,10 +71,22 @@ cut_ranges(Session &session, const Step &step, int workers)
 	u.commit();
 }
 
+/* migration.setting's jobs for the step (or the '*' default); 0: not set. */
+int
+live_worker_limit(Session &session, const Step &step)
+{
+	Unit u(session);
+	auto r = u.tx().exec_params1("SELECT coalesce((SELECT jobs FROM migration.setting WHERE step = $1), "
+								 "(SELECT jobs FROM migration.setting WHERE step = '*'), 0)",
+								 step.name);
+	u.commit();
+	return r[0].as<int>();
+}
+
 } // namespace
 
 bool
-use_ranges(Session &session, const Step &step, int workers)
+use_ranges(Session &session, const Step &step, int workers, int ranges)
 {
 	if (session.dry_run()) {
 		return false; /* one transaction: one connection */
@@ -88,22 +102,32 @@ use_ranges(Session &session, const Step &step, int workers)
 	if (r[0].as<bool>()) {
 		return true;
 	}
-	return workers > 1 && !r[1].is_null() && r[1].as<bool>() && !r[2].is_null() && r[2].as<bool>();
+	return (workers > 1 || ranges > 0) && !r[1].is_null() && r[1].as<bool>() && !r[2].is_null() &&
+		   r[2].as<bool>();
 }
 
 StepTotals
 run_ranges(const ConnectOptions &options, Session &session, const Step &step, long run_id,
-		   int workers, const BatchObserver &observer, const std::atomic<bool> *stop)
+		   int workers, int ranges, const BatchObserver &observer, const std::atomic<bool> *stop)
 {
-	cut_ranges(session, step, workers);
+	cut_ranges(session, step, ranges > 0 ? ranges : workers * ranges_per_worker);
 	/* The first watermark is the step's, taken before any range reads a row. */
 	PgTarget(session).take_first_watermark(step, run_id);
+	PgTarget(session).prepare_dedup(step, run_id);
 
 	std::mutex mutex;
 	std::vector<StepTotals> current(workers); /* the range each worker loads now */
 	StepTotals finished;					  /* ranges done */
 	std::string error;
 	std::atomic<bool> halt{false};
+	/* No range left to claim: workers resting because of the live jobs setting may end. */
+	std::atomic<bool> exhausted{false};
+	/* Per worker: stop after the current batch (halt, or the live jobs setting is lower
+	 * than this worker's number). Written by the monitoring loop below. */
+	std::unique_ptr<std::atomic<bool>[]> resting(new std::atomic<bool>[workers]);
+	for (int w = 0; w < workers; w++) {
+		resting[w] = false;
+	}
 	auto sum = [&]() {
 		StepTotals t = finished;
 		for (const StepTotals &c : current) {
@@ -123,6 +147,13 @@ run_ranges(const ConnectOptions &options, Session &session, const Step &step, lo
 				if (halt) {
 					return;
 				}
+				if (resting[w]) {
+					if (exhausted) {
+						return;
+					}
+					std::this_thread::sleep_for(std::chrono::milliseconds(200));
+					continue;
+				}
 				/* Claim a range: its row stays locked while this worker loads it. */
 				pqxx::work claim(*claims);
 				auto r = claim.exec_params(
@@ -132,6 +163,7 @@ run_ranges(const ConnectOptions &options, Session &session, const Step &step, lo
 					"FOR UPDATE OF r SKIP LOCKED",
 					step.name, step.source);
 				if (r.empty()) {
+					exhausted = true;
 					return;
 				}
 				KeyRange range;
@@ -139,7 +171,7 @@ run_ranges(const ConnectOptions &options, Session &session, const Step &step, lo
 				range.lower = r[0][1].is_null() ? "" : r[0][1].as<std::string>();
 				range.upper = r[0][2].is_null() ? "" : r[0][2].as<std::string>();
 				PgTarget target(data, Mode::full);
-				target.set_range(range);
+				target.set_range(range, workers);
 				StepRunner runner(
 					target,
 					[&](const Step &s, const StepTotals &t) {
@@ -153,7 +185,7 @@ run_ranges(const ConnectOptions &options, Session &session, const Step &step, lo
 							observer(s, all);
 						}
 					},
-					&halt);
+					&resting[w]);
 				StepTotals t = runner.run(step, run_id);
 				claim.commit();
 				std::lock_guard<std::mutex> lock(mutex);
@@ -181,9 +213,18 @@ run_ranges(const ConnectOptions &options, Session &session, const Step &step, lo
 				running--;
 			});
 		}
+		exhausted = false;
+		int ticks = 0;
+		int live_jobs = live_worker_limit(session, step);
 		while (running > 0) {
 			if (stop != nullptr && stop->load()) {
 				halt = true;
+			}
+			if (++ticks % 10 == 0) {
+				live_jobs = live_worker_limit(session, step); /* a DBA may lower it live */
+			}
+			for (int w = 0; w < workers; w++) {
+				resting[w] = halt || (live_jobs > 0 && w >= live_jobs);
 			}
 			std::this_thread::sleep_for(std::chrono::milliseconds(100));
 		}

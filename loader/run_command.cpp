@@ -46,6 +46,8 @@ struct StepResult {
 	Outcome outcome = Outcome::pending;
 	StepTotals totals;
 	CheckTotals check;
+	bool fk_by_batch = false;
+	long replaced = -1; /* --replace: rows of the scope removed; -1: not asked */
 	double seconds = 0;
 	std::string error;
 };
@@ -92,6 +94,14 @@ public:
 		print(step, t, seconds, false);
 	}
 
+	/* A full load's size (the planner's estimate of the source's rows) and the rows it had
+	 * already done before this run, for the share done and the time left. */
+	void expect(const Step &step, long total, long already)
+	{
+		std::lock_guard<std::mutex> lock(m_mutex);
+		m_expected[step.name + "/" + step.source] = {total, already};
+	}
+
 	void end(const Step &step, const StepTotals &t, double seconds)
 	{
 		if (m_quiet) {
@@ -109,6 +119,21 @@ private:
 			 << t.inserted << " inserted, " << t.updated << " updated, " << t.failed
 			 << " failed, " << static_cast<long>(seconds > 0 ? t.rows_read / seconds : 0)
 			 << " rows/s" << (final ? " (done)" : "");
+		auto e = m_expected.find(step.name + "/" + step.source);
+		if (!final && e != m_expected.end() && e->second.first > 0 && seconds > 0 && t.rows_read > 0) {
+			const double done = static_cast<double>(e->second.second + t.rows_read);
+			const double total = std::max(done, static_cast<double>(e->second.first));
+			const long left = static_cast<long>((total - done) / (t.rows_read / seconds));
+			line << ", ~" << static_cast<int>(100 * done / total) << "% (estimate), about ";
+			if (left >= 3600) {
+				line << left / 3600 << " h " << (left % 3600) / 60 << " min";
+			} else if (left >= 60) {
+				line << left / 60 << " min " << left % 60 << " s";
+			} else {
+				line << left << " s";
+			}
+			line << " left";
+		}
 		if (m_tty && !final) {
 			std::cerr << '\r' << line.str() << "\033[K" << std::flush;
 		} else {
@@ -120,7 +145,20 @@ private:
 	bool m_tty;
 	std::mutex m_mutex;
 	std::map<std::string, std::chrono::steady_clock::time_point> m_last;
+	std::map<std::string, std::pair<long, long>> m_expected;
 };
+
+/* --scope name=value…, as a map. */
+std::map<std::string, std::string>
+scope_values(const RunOptions &o)
+{
+	std::map<std::string, std::string> out;
+	for (const std::string &s : o.scopes) {
+		auto eq = s.find('=');
+		out[s.substr(0, eq)] = eq == std::string::npos ? "" : s.substr(eq + 1);
+	}
+	return out;
+}
 
 /* Run one step on its own session (or the dry run's); never throws. */
 StepResult
@@ -136,8 +174,9 @@ run_one(const Globals &g, const RunOptions &o, const Step &step, long run_id, Pr
 		}
 		Session &session = shared != nullptr ? *shared : *own;
 		const Mode mode = parse_mode(o.mode);
+		const std::map<std::string, std::string> scope = scope_values(o);
 		/* A parallel full load shares the step with other loaders working on its ranges. */
-		const bool ranges = mode == Mode::full && use_ranges(session, step, o.jobs);
+		const bool ranges = mode == Mode::full && scope.empty() && use_ranges(session, step, o.jobs, o.ranges);
 		if (!lock_step(session, step, o.wait, ranges)) {
 			result.outcome = Outcome::locked;
 			result.error = "step \"" + step.name + "\" of source \"" + step.source +
@@ -145,13 +184,18 @@ run_one(const Globals &g, const RunOptions &o, const Step &step, long run_id, Pr
 			return result;
 		}
 		PgTarget target(session, mode, o.overlap);
-		if (mode == Mode::full && target.is_completed(step) && !o.restart) {
+		target.set_scope(scope);
+		if (mode == Mode::full && scope.empty() && target.is_completed(step) && !o.restart) {
 			result.outcome = Outcome::skipped_completed;
 			unlock_step(session, step, ranges);
 			return result;
 		}
 		if (o.restart && mode == Mode::full) {
 			reset_step(session, step);
+		}
+		if (mode == Mode::full && scope.empty()) {
+			const auto size = target.size_estimate(step);
+			progress.expect(step, size.first, size.second);
 		}
 		auto observer = [&](const Step &s, const StepTotals &t) {
 			progress.batch(s, t,
@@ -165,7 +209,7 @@ run_one(const Globals &g, const RunOptions &o, const Step &step, long run_id, Pr
 		switch (mode) {
 		case Mode::full:
 			if (ranges) {
-				result.totals = run_ranges(g.connect, session, step, run_id, o.jobs, observer, &g_stop);
+				result.totals = run_ranges(g.connect, session, step, run_id, o.jobs, o.ranges, observer, &g_stop);
 				break;
 			}
 			[[fallthrough]];
@@ -189,6 +233,7 @@ run_one(const Globals &g, const RunOptions &o, const Step &step, long run_id, Pr
 		if (g_stop) {
 			result.error = "interrupted";
 		}
+		result.fk_by_batch = target.foreign_keys_by_batch(step);
 		unlock_step(session, step, ranges);
 	} catch (const std::exception &e) {
 		result.outcome = Outcome::failed;
@@ -240,7 +285,11 @@ print_summary(const Globals &g, const RunOptions &o, long run_id, const std::vec
 								  {"failed", r.totals.failed},
 								  {"batches", r.totals.batches},
 								  {"seconds", r.seconds},
+								  {"foreign_keys", r.fk_by_batch ? "by batch" : "by row"},
 								  {"error", r.error}});
+			if (r.replaced >= 0) {
+				j["steps"].back()["replaced"] = r.replaced;
+			}
 			if (checking(o)) {
 				nlohmann::json sample = nlohmann::json::array();
 				for (const Mismatch &m : r.check.sample) {
@@ -284,6 +333,12 @@ print_summary(const Globals &g, const RunOptions &o, long run_id, const std::vec
 				  << std::setw(8) << r.totals.failed << "  " << outcome_name(r.outcome)
 				  << (r.error.empty() ? "" : ": " + r.error) << '\n';
 	}
+	for (size_t i = 0; i < steps.size(); i++) {
+		if (results[i].replaced >= 0) {
+			std::cout << steps[i].name << " [" << steps[i].source << "]: " << results[i].replaced
+					  << " rows of the scope removed (no longer in the transform)\n";
+		}
+	}
 	if (!checking(o)) {
 		return;
 	}
@@ -324,7 +379,7 @@ print_summary(const Globals &g, const RunOptions &o, long run_id, const std::vec
 } // namespace
 
 int
-cmd_run(const Globals &g, const RunOptions &o)
+cmd_run(const Globals &g, const RunOptions &o, std::vector<StepOutcome> *outcomes)
 {
 	if (o.repair && o.mode != "verify") {
 		print_error("--repair is an option of --mode verify");
@@ -336,6 +391,22 @@ cmd_run(const Globals &g, const RunOptions &o)
 	}
 	if (o.delete_orphans && !o.mark_orphans.empty()) {
 		print_error("--delete-orphans and --mark-orphans exclude each other");
+		return exit_usage;
+	}
+	for (const std::string &s : o.scopes) {
+		auto eq = s.find('=');
+		if (eq == std::string::npos || eq == 0) {
+			print_error("invalid --scope \"" + s + "\"", {}, "Write --scope name=value, e.g. --scope branch=42.");
+			return exit_usage;
+		}
+	}
+	if (!o.scopes.empty() && o.mode != "full") {
+		print_error("--scope is an option of --mode full", {},
+					"A scoped load re-imports a slice; verify or diff the whole step afterwards.");
+		return exit_usage;
+	}
+	if (o.replace && o.scopes.empty()) {
+		print_error("--replace needs --scope", {}, "--replace removes the rows of one slice.");
 		return exit_usage;
 	}
 	auto conn = connect(g.connect);
@@ -355,6 +426,29 @@ cmd_run(const Globals &g, const RunOptions &o)
 	if (steps.empty()) {
 		print_error("no steps to run", {}, "Define steps with migration.define_step().");
 		return exit_usage;
+	}
+	if (!o.scopes.empty()) {
+		/* A slice and its children: the steps that declare every scope asked for. */
+		const auto scope = scope_values(o);
+		std::vector<Step> scoped;
+		for (const Step &s : steps) {
+			size_t declared = 0;
+			for (const auto &v : scope) {
+				for (const auto &d : s.scopes) {
+					declared += d.first == v.first ? 1 : 0;
+				}
+			}
+			if (declared == scope.size()) {
+				scoped.push_back(s);
+			}
+		}
+		if (scoped.empty()) {
+			print_error("no step declares the scope" + std::string(scope.size() > 1 ? "s" : "") +
+							" asked for",
+						{}, "Declare scopes in the step options: options => '{\"scopes\": {\"branch\": \"branch_id\"}}'.");
+			return exit_usage;
+		}
+		steps = scoped;
 	}
 	std::vector<std::string> names;
 	for (const Step &s : steps) {
@@ -436,6 +530,27 @@ cmd_run(const Globals &g, const RunOptions &o)
 		t.join();
 	}
 
+	/* --replace: children first, so that a parent's stale row is no longer referred to. */
+	bool all_done = true;
+	for (const StepResult &r : results) {
+		all_done = all_done && r.outcome == Outcome::done;
+	}
+	if (o.replace && all_done && !g_stop) {
+		for (size_t i = steps.size(); i-- > 0;) {
+			try {
+				std::unique_ptr<Session> own;
+				if (shared == nullptr) {
+					own = std::make_unique<Session>(connect(g.connect), false);
+				}
+				PgTarget target(shared != nullptr ? *shared : *own, Mode::full);
+				target.set_scope(scope_values(o));
+				results[i].replaced = target.replace_scope(steps[i], run_id);
+			} catch (const std::exception &e) {
+				results[i].outcome = Outcome::failed;
+				results[i].error = std::string("--replace: ") + e.what();
+			}
+		}
+	}
 	double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 	long read = 0, written = 0, failed = 0;
 	bool any_failed = false, any_locked = false;
@@ -456,6 +571,20 @@ cmd_run(const Globals &g, const RunOptions &o)
 									  : "succeeded";
 	finish_run(session, run_id, status, read, written, failed, message);
 	print_summary(g, o, run_id, steps, results, seconds);
+	if (outcomes != nullptr) {
+		for (size_t i = 0; i < steps.size(); i++) {
+			StepOutcome so;
+			so.step = steps[i].name;
+			so.source = steps[i].source;
+			so.ok = results[i].outcome == Outcome::done || results[i].outcome == Outcome::skipped_completed;
+			so.rows_read = results[i].totals.rows_read;
+			so.written = results[i].totals.inserted + results[i].totals.updated;
+			so.failed = results[i].totals.failed;
+			so.differences = results[i].check.remaining();
+			so.error = results[i].error;
+			outcomes->push_back(so);
+		}
+	}
 	for (size_t i = 0; i < steps.size(); i++) {
 		if (results[i].outcome == Outcome::locked) {
 			print_error(results[i].error, {},

@@ -10,6 +10,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -235,7 +237,13 @@ struct PgTarget::Shape {
 	std::string compare;				/* {SCOND}: source rows, {MCOND}: id map rows */
 	std::string tail;					/* id map rows after the last source key */
 	std::string map_cols;				/* mp.k1, mp.k2 … */
-	std::string mark_type;				/* filled on first use of remove_orphans */
+	bool fast_fk = false;				/* foreign keys checked per batch, not per row */
+	std::string target_name;			/* the target's name, for messages */
+	std::string dedup_w;				/* AND NOT a merged duplicate (rows m) */
+	std::string dedup_s;				/* the same for source rows s, id map rows xm */
+	std::string dedup_xm;
+	/* scope name → (quoted column, type) of the source relation */
+	std::map<std::string, std::pair<std::string, std::string>> scope_cols;
 };
 
 std::vector<Step>
@@ -247,7 +255,11 @@ load_steps(Session &session)
 	for (const auto &row : tx.exec(
 			 "SELECT name, source, source_relation::text, target_table::text, source_key, "
 			 "target_key, key_mode, coalesce(source_key_column, ''), "
-			 "coalesce(updated_at_column, ''), depends_on, batch_size FROM migration.step")) {
+			 "coalesce(updated_at_column, ''), depends_on, batch_size, "
+			 "coalesce(options->>'fk_check', 'auto'), coalesce(options->'scopes', '{}')::text, "
+			 "ARRAY(SELECT jsonb_array_elements_text(options->'dedup'->'columns')), "
+			 "ARRAY(SELECT lower(trim(o)) FROM unnest(string_to_array(options->'dedup'->>'order', ',')) o) "
+			 "FROM migration.step")) {
 		Step s;
 		s.name = row[0].as<std::string>();
 		s.source = row[1].as<std::string>();
@@ -260,6 +272,24 @@ load_steps(Session &session)
 		s.updated_at_column = row[8].as<std::string>();
 		s.depends_on = parse_text_array(row[9]);
 		s.batch_size = row[10].as<int>();
+		s.fk_check = row[11].as<std::string>();
+		const nlohmann::json scopes = nlohmann::json::parse(row[12].as<std::string>());
+		for (auto it = scopes.begin(); it != scopes.end(); ++it) {
+			s.scopes.emplace_back(it.key(), it.value().get<std::string>());
+		}
+		s.dedup_columns = parse_text_array(row[13]);
+		/* "created_at desc nulls last" → (created_at, DESC NULLS LAST); checked by define_step */
+		for (const std::string &item : parse_text_array(row[14])) {
+			auto sp = item.find_first_of(" \t");
+			std::string words = sp == std::string::npos ? "" : item.substr(sp);
+			std::string clean;
+			for (char c : words) {
+				if (std::isalpha(static_cast<unsigned char>(c)) || c == ' ') {
+					clean += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+				}
+			}
+			s.dedup_order.emplace_back(item.substr(0, sp), clean);
+		}
 		steps.push_back(std::move(s));
 	}
 	u.commit();
@@ -369,6 +399,17 @@ fill(std::string tpl, const std::vector<std::pair<std::string, std::string>> &va
 	return tpl;
 }
 
+/* A SQL string literal (standard_conforming_strings, as every supported server has). */
+std::string
+sql_literal(const std::string &value)
+{
+	std::string out = "'";
+	for (char c : value) {
+		out += c == '\'' ? std::string("''") : std::string(1, c);
+	}
+	return out + "'";
+}
+
 /* A PostgreSQL array literal of text values: {"a","b\"c"}. */
 std::string
 array_literal(const std::vector<std::string> &values)
@@ -450,6 +491,64 @@ PgTarget::shape(const Step &step)
 									  step.source_relation, step.updated_at_column)[0]
 						  .as<std::string>();
 	}
+	/*
+	 * The foreign keys of the target, for the by-batch check (see below), and whether that
+	 * check may replace PostgreSQL's per-row one here.
+	 */
+	struct ForeignKey {
+		std::string name, parent, parent_name;
+		std::vector<std::string> cols, types, parent_cols, col_names;
+	};
+	std::vector<ForeignKey> fks;
+	bool fast_fk = false;
+	if (step.fk_check != "row") {
+		auto safe = tx.exec_params1(
+			"SELECT has_parameter_privilege('session_replication_role', 'SET') "
+			"AND (SELECT relkind = 'r' FROM pg_class WHERE oid = $1::regclass) "
+			"AND NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal "
+			"AND tgenabled <> 'D') "
+			"AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE confrelid = $1::regclass AND contype = 'f' "
+			"AND confkey <> ARRAY[(SELECT attnum FROM pg_attribute WHERE attrelid = $1::regclass "
+			"AND attname = $2)]) "
+			"AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f' "
+			"AND (confmatchtype <> 's' OR condeferrable))",
+			step.target_table, step.target_key);
+		fast_fk = safe[0].as<bool>();
+	}
+	for (const auto &row : tx.exec_params(
+			 "SELECT c.conname, c.confrelid::regclass::text, p.relname, "
+			 "ARRAY(SELECT quote_ident(a.attname) FROM unnest(c.conkey) WITH ORDINALITY k(n, i) "
+			 "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.i), "
+			 "ARRAY(SELECT format_type(a.atttypid, a.atttypmod) FROM unnest(c.conkey) WITH ORDINALITY k(n, i) "
+			 "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.i), "
+			 "ARRAY(SELECT quote_ident(a.attname) FROM unnest(c.confkey) WITH ORDINALITY k(n, i) "
+			 "JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.i), "
+			 "ARRAY(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY k(n, i) "
+			 "JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.i) "
+			 "FROM pg_constraint c JOIN pg_class p ON p.oid = c.confrelid "
+			 "WHERE c.conrelid = $1::regclass AND c.contype = 'f' ORDER BY c.conname",
+			 step.target_table)) {
+		ForeignKey fk;
+		fk.name = row[0].as<std::string>();
+		fk.parent = row[1].as<std::string>();
+		fk.parent_name = row[2].as<std::string>();
+		fk.cols = parse_text_array(row[3]);
+		fk.types = parse_text_array(row[4]);
+		fk.parent_cols = parse_text_array(row[5]);
+		fk.col_names = parse_text_array(row[6]);
+		fks.push_back(std::move(fk));
+	}
+	for (const auto &scope : step.scopes) {
+		sh->scope_cols[scope.first] = {
+			tx.quote_name(scope.second),
+			tx.exec_params1("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+							"WHERE attrelid = $1::regclass AND attname = $2",
+							step.source_relation, scope.second)[0]
+				.as<std::string>()};
+	}
+	sh->target_name = tx.exec_params1("SELECT relname FROM pg_class WHERE oid = $1::regclass",
+									  step.target_table)[0]
+						  .as<std::string>();
 	const std::string quoted_seq = map_mode ? tx.quote(seq) : std::string();
 	std::vector<std::string> quoted_key_names;
 	for (const std::string &k : step.source_key) {
@@ -553,30 +652,141 @@ PgTarget::shape(const Step &step)
 	 */
 	std::string m_fp = sh->source_fp;
 	replace_all(m_fp, "CAST(s.", "CAST(m.");
+	/*
+	 * Foreign keys by batch: PostgreSQL checks a foreign key with one query per inserted
+	 * row (its RI trigger), which costs more than the insert itself. Where it is safe (the
+	 * session may set session_replication_role, the target has no trigger of its own, no
+	 * other table refers to a column we write other than the target key, every foreign key
+	 * is MATCH SIMPLE and not deferrable, and every foreign key column is written here),
+	 * the batch does the same check as one join instead: it locks the referenced parent
+	 * rows FOR KEY SHARE — as the RI trigger would, so a parent cannot be deleted under
+	 * us — and writes only the rows whose parents exist, with the per-row triggers off
+	 * for the statement. A row without its parent becomes a failure with PostgreSQL's own
+	 * SQLSTATE (23503), message and detail. step option fk_check 'row' turns this off.
+	 */
+	std::string fk_ctes, fk_ok = "true", fk_bad = "NULL::json";
+	for (const ForeignKey &fk : fks) {
+		for (const std::string &c : fk.cols) {
+			if (std::find(ins_cols.begin(), ins_cols.end(), c) == ins_cols.end()) {
+				fast_fk = false; /* a column filled by a default: leave it to the trigger */
+			}
+		}
+	}
+	if (fast_fk && !fks.empty()) {
+		std::vector<std::string> oks, whens;
+		for (size_t f = 0; f < fks.size(); f++) {
+			const ForeignKey &fk = fks[f];
+			const std::string cte = "tributary_fk_" + std::to_string(f + 1);
+			std::vector<std::string> child, parent, nulls, shown, names;
+			for (size_t i = 0; i < fk.cols.size(); i++) {
+				child.push_back("CAST(m." + fk.cols[i] + " AS " + fk.types[i] + ")");
+				parent.push_back("p." + fk.parent_cols[i]);
+				nulls.push_back("m." + fk.cols[i] + " IS NULL");
+				shown.push_back("CAST(m." + fk.cols[i] + " AS " + fk.types[i] + ")::text");
+				names.push_back(fk.col_names[i]);
+			}
+			fk_ctes += cte + " AS MATERIALIZED (SELECT " + join(parent, ", ") + " FROM " + fk.parent +
+					   " p WHERE (" + join(parent, ", ") + ") IN (SELECT " + join(child, ", ") +
+					   " FROM m) FOR KEY SHARE OF p), ";
+			const std::string ok = "(" + join(nulls, " OR ") + " OR (" + join(child, ", ") +
+								   ") IN (SELECT * FROM " + cte + "))";
+			oks.push_back(ok);
+			/* PostgreSQL's words for the same violation (ri_ReportViolation). */
+			whens.push_back("WHEN NOT " + ok + " THEN json_build_array(" + sql_literal(fk.name) +
+							", format('Key (%s)=(%s) is not present in table %s.', " +
+							sql_literal(join(names, ", ")) + ", concat_ws(', ', " + join(shown, ", ") +
+							"), " + sql_literal("\"" + fk.parent_name + "\"") + "))");
+		}
+		fk_ok = join(oks, " AND ");
+		fk_bad = "CASE " + join(whens, " ") + " END";
+	} else {
+		fast_fk = false;
+	}
+	sh->fast_fk = fast_fk;
+	/* The source key and row of a refused row, for its failure record. */
+	std::vector<std::string> key_text_m;
+	for (const std::string &k : sh->key_cols) {
+		key_text_m.push_back("m." + k + "::text");
+	}
+	const std::string returning =
+		" RETURNING t." + tk + " AS tributary_tk, " + (skc.empty() ? std::string("NULL") : "t." + skc) +
+		" AS tributary_skc, (t.xmax = 0) AS tributary_inserted, " + sh->target_fp + " AS tributary_fp";
+	const std::string insert_head = "INSERT INTO " + step.target_table + " AS t (" + join(ins_cols, ", ") +
+									")" + (identity_always ? " OVERRIDING SYSTEM VALUE" : "") + " SELECT " +
+									join(sel_exprs, ", ") + " FROM w AS m WHERE m.tributary_fk_ok";
+	const std::string on_conflict = " ON CONFLICT (" + tk + ") DO UPDATE SET " + join(updates, ", ");
+	/*
+	 * Map mode: a row the id map does not know gets a new key from the sequence and is
+	 * inserted, never merged into an existing row (a sequence behind the table's keys is a
+	 * failure, not an overwrite); a known row is upserted at its mapped key (it comes back
+	 * if it was deleted). Keep mode upserts every row at its source key.
+	 */
+	const std::string writes =
+		map_mode ? "up_new AS (" + insert_head + " AND m.tributary_target_key IS NULL" + returning +
+					   "), up_old AS (" + insert_head + " AND m.tributary_target_key IS NOT NULL" +
+					   on_conflict + returning +
+					   "), up AS (SELECT * FROM up_new UNION ALL SELECT * FROM up_old), "
+				 : "up AS (" + insert_head + on_conflict + returning + "), ";
+	/* The id map entries of the written rows: new rows' entries are new (plain insert). */
+	/* A step with scopes keeps each row's scope values in its id map entry (--replace). */
+	std::string scope_expr = "NULL::jsonb", scope_join;
+	if (!step.scopes.empty()) {
+		std::vector<std::string> parts, on;
+		for (const auto &scope : step.scopes) {
+			parts.push_back(sql_literal(scope.first) + ", m." + sh->scope_cols[scope.first].first + "::text");
+		}
+		scope_expr = "jsonb_build_object(" + join(parts, ", ") + ")";
+		for (size_t i = 0; i < nkeys; i++) {
+			on.push_back("sw." + sh->key_cols[i] + " = " + map_keys[i]);
+		}
+		scope_join = " JOIN w AS sw ON " + join(on, " AND ");
+	}
+	auto map_insert = [&](const std::string &from, bool upsert) {
+		if (!map_mode && !upsert) {
+			return std::string();
+		}
+		return "mp_" + from + " AS (INSERT INTO " + map_table + " AS x (source, " +
+			   join(sh->key_cols, ", ") + ", target_key, fingerprint, scope) SELECT $1::text, " +
+			   join(map_keys, ", ") + ", up.tributary_tk, up.tributary_fp, " +
+			   (step.scopes.empty() ? std::string("NULL::jsonb") : std::string("sw.tributary_scope")) +
+			   " FROM " + from + " AS up" + scope_join +
+			   (upsert ? " ON CONFLICT (source, " + join(sh->key_cols, ", ") +
+							 ") DO UPDATE SET target_key = EXCLUDED.target_key, fingerprint = "
+							 "EXCLUDED.fingerprint, scope = EXCLUDED.scope, migrated_at = now()"
+					   : std::string()) +
+			   "), ";
+	};
+	/* De-duplication: merged duplicates are not written (their id map entries point at
+	 * the survivor's row, written when the step ends) and not compared. */
+	if (!step.dedup_columns.empty()) {
+		auto merged = [&](const std::string &alias) {
+			std::vector<std::string> kt;
+			for (const std::string &k : sh->key_cols) {
+				kt.push_back(alias + "." + k + "::text");
+			}
+			return " AND NOT EXISTS (SELECT 1 FROM migration.merge g WHERE g.step = " + sql_literal(step.name) +
+				   " AND g.source = $1::text AND g.source_key = json_build_array(" + join(kt, ", ") +
+				   ")::jsonb)";
+		};
+		sh->dedup_w = merged("m");
+		sh->dedup_s = merged("s");
+		sh->dedup_xm = merged("xm");
+	}
 	sh->upsert =
 		"WITH src AS MATERIALIZED ({SRC}), "
 		"m AS (SELECT src.*, mp.target_key AS tributary_target_key, mp.fingerprint AS "
 		"tributary_fp_old FROM src LEFT JOIN " +
-		map_table + " mp ON mp.source = $1::text AND " + join(map_join, " AND ") +
-		"), "
-		"up AS (INSERT INTO " +
-		step.target_table + " AS t (" + join(ins_cols, ", ") + ")" +
-		(identity_always ? " OVERRIDING SYSTEM VALUE" : "") + " SELECT " + join(sel_exprs, ", ") +
-		" FROM m {FILTER} ON CONFLICT (" + tk + ") DO UPDATE SET " + join(updates, ", ") +
-		" RETURNING t." + tk + " AS tributary_tk, " +
-		(skc.empty() ? std::string("NULL") : "t." + skc) +
-		" AS tributary_skc, (t.xmax = 0) AS tributary_inserted, " + sh->target_fp +
-		" AS tributary_fp), "
-		"mp AS (INSERT INTO " +
-		map_table + " AS x (source, " + join(sh->key_cols, ", ") +
-		", target_key, fingerprint) SELECT $1::text, " + join(map_keys, ", ") +
-		", up.tributary_tk, up.tributary_fp FROM up ON CONFLICT (source, " +
-		join(sh->key_cols, ", ") +
-		") DO UPDATE SET target_key = EXCLUDED.target_key, fingerprint = EXCLUDED.fingerprint, "
-		"migrated_at = now()) "
+		map_table + " mp ON mp.source = $1::text AND " + join(map_join, " AND ") + "), " + fk_ctes +
+		"w AS MATERIALIZED (SELECT m.*, " + fk_ok + " AS tributary_fk_ok, " + scope_expr +
+		" AS tributary_scope FROM m WHERE true{FILTER}" + sh->dedup_w + "), " + writes +
+		map_insert("up_new", false) + map_insert(map_mode ? "up_old" : "up", true) +
+		"tributary_done AS (SELECT 1) "
 		"SELECT (SELECT count(*) FROM src), "
-		"(SELECT count(*) FROM up WHERE tributary_inserted), (SELECT count(*) FROM up)";
-	sh->changed_filter = "WHERE m.tributary_fp_old IS DISTINCT FROM " + m_fp;
+		"(SELECT count(*) FROM up WHERE tributary_inserted), (SELECT count(*) FROM up), "
+		"(SELECT json_agg(json_build_array(json_build_array(" + join(key_text_m, ", ") + "), " + fk_bad +
+		", to_jsonb(m) - 'tributary_target_key' - 'tributary_fp_old' - 'tributary_fk_ok' - 'tributary_scope' - 'tributary_rn'))::text "
+		"FROM w AS m WHERE NOT m.tributary_fk_ok)";
+	sh->changed_filter = " AND m.tributary_fp_old IS DISTINCT FROM " + m_fp;
 
 	/*
 	 * Diff mode reads only rows changed in the step's window: updated_at after $a (the
@@ -639,10 +849,10 @@ PgTarget::shape(const Step &step)
 	sh->compare =
 		"WITH s AS MATERIALIZED (SELECT " + join(sh->key_cols, ", ") +
 		", {SFP} AS tributary_fp, true AS tributary_in_source FROM " + sh->src +
-		" s WHERE {SCOND}), "
+		" s WHERE {SCOND}" + sh->dedup_s + "), "
 		"d AS MATERIALIZED (SELECT " + sh->map_cols + ", {TFP} AS tributary_fp, "
 		"t." + tk + " IS NOT NULL AS tributary_present FROM (SELECT * FROM " + map_table +
-		" WHERE source = $1::text AND {MCOND}) mp LEFT JOIN " + step.target_table + " t ON t." +
+		" xm WHERE source = $1::text AND {MCOND}" + sh->dedup_xm + ") mp LEFT JOIN " + step.target_table + " t ON t." +
 		tk + " = mp.target_key), "
 		"x AS (SELECT " + sh->key_json_expr + " AS k, CASE WHEN s.tributary_in_source IS NULL THEN 'extra' "
 		"WHEN d.tributary_present IS NOT TRUE THEN 'missing' ELSE 'different' END AS kind "
@@ -653,7 +863,7 @@ PgTarget::shape(const Step &step)
 		"AND d.tributary_present)) "
 		"SELECT k, kind FROM x UNION ALL SELECT NULL, (SELECT count(*) FROM s)::text";
 	sh->tail = "SELECT json_build_array(" + join(map_cols, "::text, ") + "::text)::text FROM (SELECT * FROM " + map_table +
-			   " WHERE source = $1::text AND {MCOND}) mp JOIN " + step.target_table + " t ON t." +
+			   " xm WHERE source = $1::text AND {MCOND}" + sh->dedup_xm + ") mp JOIN " + step.target_table + " t ON t." +
 			   tk + " = mp.target_key ORDER BY " + join(map_cols, ", ");
 	m_shapes.emplace_back(id, sh);
 	return *sh;
@@ -738,8 +948,9 @@ PgTarget::begin_step(const Step &step, long run_id)
 		u.commit();
 		return std::nullopt;
 	}
-	if (m_mode != Mode::full) {
-		return std::nullopt; /* every other mode reads the source from its first row */
+	if (m_mode != Mode::full || !m_scope.empty()) {
+		/* every other mode, and a scoped re-import, reads from the first row */
+		return std::nullopt;
 	}
 	if (m_range) {
 		/* One range of a parallel load (its first watermark was taken before any range). */
@@ -759,6 +970,7 @@ PgTarget::begin_step(const Step &step, long run_id)
 		return parse_key(r[0][0].as<std::string>());
 	}
 	take_first_watermark(step, run_id);
+	prepare_dedup(step, run_id);
 	Unit u(m_session);
 	auto &tx = u.tx();
 	tx.exec_params("UPDATE migration.step_state SET state = 'in_progress', last_run_id = $3, "
@@ -792,6 +1004,90 @@ PgTarget::take_first_watermark(const Step &step, long run_id)
 	u.commit();
 }
 
+void
+PgTarget::prepare_dedup(const Step &step, long run_id)
+{
+	if (step.dedup_columns.empty()) {
+		return;
+	}
+	const Shape &sh = shape(step);
+	Unit u(m_session);
+	auto &tx = u.tx();
+	std::vector<std::string> dup, not_null, order, keys_text;
+	for (const std::string &c : step.dedup_columns) {
+		dup.push_back(tx.quote_name(c));
+		not_null.push_back(tx.quote_name(c) + " IS NOT NULL");
+	}
+	for (const auto &o : step.dedup_order) {
+		order.push_back(tx.quote_name(o.first) + " " + o.second); /* words checked by define_step */
+	}
+	for (const std::string &k : sh.key_cols) {
+		order.push_back(k);
+		keys_text.push_back(k + "::text");
+	}
+	std::vector<std::string> dup_text;
+	for (const std::string &d : dup) {
+		dup_text.push_back(d + "::text");
+	}
+	/* Groups of equal dedup values in this source; the first row of each in `order` survives. */
+	const std::string window = "(PARTITION BY " + join(dup, ", ") + " ORDER BY " + join(order, ", ") + ")";
+	tx.exec0("CREATE TEMP TABLE tributary_dedup ON COMMIT DROP AS SELECT json_build_array(" +
+			 join(keys_text, ", ") + ")::jsonb AS source_key, jsonb_build_array(" + join(dup_text, ", ") +
+			 ") AS dup_values, row_number() OVER " + window + " AS rn, first_value(json_build_array(" +
+			 join(keys_text, ", ") + ")::jsonb) OVER " + window + " AS survivor FROM " + sh.src +
+			 " WHERE " + join(not_null, " AND "));
+	tx.exec_params("DELETE FROM migration.merge WHERE step = $1 AND source = $2", step.name, step.source);
+	tx.exec_params("DELETE FROM migration.dedup_key WHERE step = $1 AND source = $2", step.name, step.source);
+	tx.exec_params("INSERT INTO migration.dedup_key (step, source, source_key, dup_values) "
+				   "SELECT $1, $2, source_key, dup_values FROM pg_temp.tributary_dedup WHERE rn = 1",
+				   step.name, step.source);
+	tx.exec_params("INSERT INTO migration.merge (step, source, source_key, survivor_source, survivor_key, "
+				   "dup_values, run_id) SELECT $1, $2, source_key, $2, survivor, dup_values, $3 "
+				   "FROM pg_temp.tributary_dedup WHERE rn > 1",
+				   step.name, step.source, run_id);
+	/* A survivor that duplicates a row of another source of the step, whose load is complete,
+	 * merges into that row (the source migrated first wins), with its own duplicates. */
+	tx.exec_params("INSERT INTO migration.merge (step, source, source_key, survivor_source, survivor_key, "
+				   "dup_values, run_id) SELECT DISTINCT ON (d.source_key) $1, $2, d.source_key, o.source, "
+				   "o.source_key, d.dup_values, $3 FROM pg_temp.tributary_dedup d JOIN migration.dedup_key o "
+				   "ON o.step = $1 AND o.source <> $2 AND o.dup_values = d.dup_values "
+				   "JOIN migration.step_state st ON st.step = $1 AND st.source = o.source AND st.state = 'completed' "
+				   "WHERE d.rn = 1 ORDER BY d.source_key, o.source",
+				   step.name, step.source, run_id);
+	tx.exec_params("UPDATE migration.merge m SET survivor_source = x.survivor_source, survivor_key = x.survivor_key "
+				   "FROM migration.merge x WHERE m.step = $1 AND m.source = $2 AND m.survivor_source = $2 "
+				   "AND x.step = $1 AND x.source = $2 AND x.source_key = m.survivor_key AND x.survivor_source <> $2",
+				   step.name, step.source);
+	tx.exec_params("DELETE FROM migration.dedup_key k USING migration.merge m WHERE k.step = $1 AND k.source = $2 "
+				   "AND m.step = $1 AND m.source = $2 AND m.source_key = k.source_key",
+				   step.name, step.source);
+	tx.exec0("DROP TABLE pg_temp.tributary_dedup");
+	u.commit();
+}
+
+void
+PgTarget::finish_dedup(pqxx::transaction_base &tx, const Step &step)
+{
+	if (step.dedup_columns.empty()) {
+		return;
+	}
+	const Shape &sh = shape(step);
+	/* Each duplicate's id map entry: the survivor's target key. */
+	std::vector<std::string> keys_from_json, on;
+	for (size_t i = 0; i < sh.key_cols.size(); i++) {
+		keys_from_json.push_back("(g.source_key->>" + std::to_string(i) + ")::" + sh.key_types[i]);
+		on.push_back("sm." + sh.key_cols[i] + " = (g.survivor_key->>" + std::to_string(i) + ")::" +
+					 sh.key_types[i]);
+	}
+	tx.exec_params("INSERT INTO " + sh.map_table + " AS x (source, " + join(sh.key_cols, ", ") +
+					   ", target_key) SELECT $2, " + join(keys_from_json, ", ") + ", sm.target_key "
+					   "FROM migration.merge g JOIN " + sh.map_table + " sm ON sm.source = g.survivor_source AND " +
+					   join(on, " AND ") + " WHERE g.step = $1 AND g.source = $2 ON CONFLICT (source, " +
+					   join(sh.key_cols, ", ") + ") DO UPDATE SET target_key = EXCLUDED.target_key, "
+					   "fingerprint = NULL, migrated_at = now()",
+				   step.name, step.source);
+}
+
 std::string
 PgTarget::ranged(const Shape &sh, std::string sql) const
 {
@@ -807,6 +1103,10 @@ PgTarget::ranged(const Shape &sh, std::string sql) const
 		if (!parts.empty()) {
 			cond = " AND (" + join(parts, " AND ") + ")";
 		}
+	}
+	for (const auto &scope : m_scope) {
+		const auto &col = sh.scope_cols.at(scope.first);
+		cond += " AND (" + col.first + " = CAST(" + sql_literal(scope.second) + " AS " + col.second + "))";
 	}
 	replace_all(sql, "{RANGE}", cond);
 	return sql;
@@ -847,7 +1147,8 @@ PgTarget::end_step(const Step &step, long run_id)
 						   "updated_at = now()",
 						   step.name, step.source, w.second, run_id);
 		}
-	} else if (m_mode == Mode::full) {
+	} else if (m_mode == Mode::full && m_scope.empty()) {
+		finish_dedup(tx, step);
 		tx.exec_params("UPDATE migration.step_state SET state = 'completed', last_run_id = $3, "
 					   "updated_at = now() WHERE step = $1 AND source = $2",
 					   step.name, step.source, run_id);
@@ -888,16 +1189,12 @@ PgTarget::load_staged(pqxx::transaction_base &tx, const Step &step, long run_id,
 	const Shape &sh = shape(step);
 	try {
 		Savepoint sp(tx, "tributary_rows");
-		auto row = tx.exec_params(
-			fill(sh.upsert, {{"{SRC}", "SELECT * FROM pg_temp.tributary_stage WHERE tributary_rn "
-									   "BETWEEN $2::bigint AND $3::bigint"},
-							 {"{FILTER}", m_mode == Mode::local_diff ? sh.changed_filter : ""}}),
-			step.source, lo, hi)[0];
+		run_upsert(tx, step, run_id,
+				   fill(sh.upsert, {{"{SRC}", "SELECT * FROM pg_temp.tributary_stage WHERE tributary_rn "
+											  "BETWEEN $2::bigint AND $3::bigint"},
+									{"{FILTER}", writes_changed_only() ? sh.changed_filter : ""}}),
+				   {step.source, std::to_string(lo), std::to_string(hi)}, r, failed);
 		sp.release();
-		r.rows_read += row[0].as<long>();
-		long ins = row[1].as<long>();
-		r.inserted += ins;
-		r.updated += row[2].as<long>() - ins;
 		return;
 	} catch (const pqxx::sql_error &e) {
 		if (!is_data_error(e.sqlstate())) {
@@ -919,6 +1216,39 @@ PgTarget::load_staged(pqxx::transaction_base &tx, const Step &step, long run_id,
 }
 
 void
+PgTarget::run_upsert(pqxx::transaction_base &tx, const Step &step, long run_id,
+					 const std::string &sql, const std::vector<std::string> &params, BatchResult &r,
+					 long &failed)
+{
+	const Shape &sh = shape(step);
+	if (sh.fast_fk) {
+		tx.exec0("SET LOCAL session_replication_role = replica");
+	}
+	auto row = tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params))[0];
+	if (sh.fast_fk) {
+		tx.exec0("SET LOCAL session_replication_role = origin");
+	}
+	r.rows_read += row[0].as<long>();
+	const long ins = row[1].as<long>();
+	r.inserted += ins;
+	r.updated += row[2].as<long>() - ins;
+	if (row[3].is_null()) {
+		return;
+	}
+	/* Rows the by-batch foreign key check refused: failures, as the RI trigger would say. */
+	for (const auto &bad : nlohmann::json::parse(row[3].as<std::string>())) {
+		const std::string constraint = bad[1][0].get<std::string>();
+		DataError e("23503",
+					"insert or update on table \"" + sh.target_name +
+						"\" violates foreign key constraint \"" + constraint + "\"",
+					bad[1][1].get<std::string>());
+		const std::string row_json = bad[2].dump();
+		insert_failure(tx, step, run_id, bad[0].dump(), e, &row_json);
+		failed++;
+	}
+}
+
+void
 PgTarget::load_selection(pqxx::transaction_base &tx, const Step &step, long run_id,
 						 const std::string &upsert_sql, const std::string &stage_sql,
 						 const std::vector<std::string> &params,
@@ -927,11 +1257,14 @@ PgTarget::load_selection(pqxx::transaction_base &tx, const Step &step, long run_
 	const Shape &sh = shape(step);
 	try {
 		Savepoint sp(tx, "tributary_batch");
-		auto row = tx.exec_params(upsert_sql, pqxx::prepare::make_dynamic_params(params))[0];
+		BatchResult one;
+		long refused = 0;
+		run_upsert(tx, step, run_id, upsert_sql, params, one, refused);
 		sp.release();
-		r.rows_read = row[0].as<long>();
-		r.inserted = row[1].as<long>();
-		r.updated = row[2].as<long>() - r.inserted;
+		r.rows_read += one.rows_read;
+		r.inserted += one.inserted;
+		r.updated += one.updated;
+		failed += refused;
 	} catch (const pqxx::sql_error &e) {
 		if (!is_data_error(e.sqlstate())) {
 			throw;
@@ -945,6 +1278,31 @@ PgTarget::load_selection(pqxx::transaction_base &tx, const Step &step, long run_
 		}
 		tx.exec0("DROP TABLE pg_temp.tributary_stage");
 	}
+}
+
+std::pair<long, long>
+PgTarget::size_estimate(const Step &step)
+{
+	long total = 0, done = 0;
+	try {
+		Unit u(m_session);
+		auto plan = u.tx().exec1("EXPLAIN (FORMAT JSON) SELECT 1 FROM " + step.source_relation)[0];
+		auto rows = nlohmann::json::parse(plan.as<std::string>())[0]["Plan"]["Plan Rows"];
+		total = rows.is_number() ? rows.get<long>() : 0;
+		auto st = u.tx().exec_params("SELECT rows_done FROM migration.step_state WHERE step = $1 AND source = $2",
+									 step.name, step.source);
+		done = st.empty() ? 0 : st[0][0].as<long>();
+		u.commit();
+	} catch (const pqxx::sql_error &) {
+		/* no estimate: progress shows no share */
+	}
+	return {total, done};
+}
+
+bool
+PgTarget::foreign_keys_by_batch(const Step &step)
+{
+	return shape(step).fast_fk;
 }
 
 bool
@@ -996,7 +1354,7 @@ PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &af
 		replace_all(stage_cond, "$@", "$");
 		load_selection(tx, step, run_id,
 					   fill(sh.upsert, {{"{SRC}", "SELECT * FROM " + sh.src + " WHERE " + cond},
-										{"{FILTER}", m_mode == Mode::local_diff ? sh.changed_filter : ""}}),
+										{"{FILTER}", writes_changed_only() ? sh.changed_filter : ""}}),
 					   fill(sh.stage_insert, {{"{COND}", stage_cond}}), with_window(step, params),
 					   with_window(step, range), r, failed);
 		/* The batch covers (lower, upper]: a range's first batch starts at the range. */
@@ -1284,7 +1642,7 @@ PgTarget::settings(const Step &step)
 	auto r = u.tx().exec_params1(
 		"SELECT coalesce(s.batch_size, d.batch_size, 0), "
 		"coalesce(s.rows_per_second, d.rows_per_second, 0), "
-		"coalesce(s.paused, false) OR coalesce(d.paused, false) "
+		"coalesce(s.paused, false) OR coalesce(d.paused, false), coalesce(s.jobs, d.jobs, 0) "
 		"FROM (SELECT 1) AS one LEFT JOIN migration.setting d ON d.step = '*' "
 		"LEFT JOIN migration.setting s ON s.step = $1",
 		step.name);
@@ -1293,6 +1651,12 @@ PgTarget::settings(const Step &step)
 	ls.batch_size = r[0].as<int>();
 	ls.rows_per_second = r[1].as<int>();
 	ls.paused = r[2].as<bool>();
+	if (m_range && ls.rows_per_second > 0) {
+		/* The step's limit, shared by the workers of its ranges (as many as may run now). */
+		const int live = r[3].as<int>();
+		const int sharing = std::max(1, live > 0 ? std::min(live, m_workers) : m_workers);
+		ls.rows_per_second = std::max(1, ls.rows_per_second / sharing);
+	}
 	return ls;
 }
 
@@ -1345,6 +1709,34 @@ PgTarget::record_mismatches(const Step &step, long run_id, const std::vector<Mis
 					   "FROM jsonb_array_elements($4::jsonb) AS r",
 					   run_id, step.name, step.source, rows.dump());
 	u.commit();
+}
+
+long
+PgTarget::replace_scope(const Step &step, long run_id)
+{
+	const Shape &sh = shape(step);
+	nlohmann::json scope = nlohmann::json::object();
+	for (const auto &s : m_scope) {
+		scope[s.first] = s.second;
+	}
+	std::vector<std::string> key_text_mp;
+	for (const std::string &k : sh.key_cols) {
+		key_text_mp.push_back("mp." + k + "::text");
+	}
+	const std::string key_json_mp = "json_build_array(" + join(key_text_mp, ", ") + ")";
+	Unit u(m_session);
+	std::vector<Key> stale;
+	for (const auto &row : u.tx().exec_params(
+			 "SELECT " + key_json_mp + "::text FROM " + sh.map_table + " mp WHERE mp.source = $1 "
+			 "AND mp.scope @> $2::jsonb AND mp.migrated_at < (SELECT started_at FROM migration.run "
+			 "WHERE id = $3) AND NOT EXISTS (SELECT 1 FROM migration.failure f WHERE f.step = $4 "
+			 "AND f.source = $1 AND f.last_run_id = $3 AND f.source_key = " + key_json_mp + "::jsonb) "
+			 "ORDER BY " + sh.map_cols,
+			 step.source, scope.dump(), run_id, step.name)) {
+		stale.push_back(parse_key(row[0].as<std::string>()));
+	}
+	u.commit();
+	return stale.empty() ? 0 : remove_orphans(step, run_id, stale, "");
 }
 
 long

@@ -158,8 +158,29 @@ public:
 					   bool fingerprints);
 	/* Compare just these keys (verify --repair's second look). */
 	std::vector<Mismatch> compare_keys(const Step &step, const std::vector<Key> &keys);
+	/* Full mode: load only the rows of these scopes (scope name → value), re-importing the
+	 * slice without touching the step's own progress. */
+	void set_scope(std::map<std::string, std::string> values) { m_scope = std::move(values); }
+	/* --replace after a scoped load: remove the target rows (and id map entries) of the
+	 * scope that this run did not write, i.e. that no longer come out of the transform;
+	 * returns how many. Rows whose removal is refused (a child still refers to them) are
+	 * recorded as failures. */
+	long replace_scope(const Step &step, long run_id);
 	/* Full mode: load only this range; its progress goes to migration.range_state. */
-	void set_range(std::optional<KeyRange> range) { m_range = std::move(range); }
+	void set_range(std::optional<KeyRange> range, int workers = 1)
+	{
+		m_range = std::move(range);
+		m_workers = workers;
+	}
+	/* The planner's estimate of the source's rows, and the rows the step has done (for
+	 * progress); (0, done) when there is no estimate. */
+	std::pair<long, long> size_estimate(const Step &step);
+	/* Whether the step's foreign keys are checked by batch rather than by PostgreSQL's
+	 * per-row triggers (see the statement's comment in state.cpp). */
+	bool foreign_keys_by_batch(const Step &step);
+	/* De-duplication (step option dedup), before a full load reads a row: which source rows
+	 * are duplicates and of which survivor (migration.merge). */
+	void prepare_dedup(const Step &step, long run_id);
 	/* The step's first watermark (full mode), before any row is read; kept if present. */
 	void take_first_watermark(const Step &step, long run_id);
 	/* The source keys of a step's unresolved failures, oldest first. */
@@ -178,6 +199,10 @@ private:
 	const Shape &shape(const Step &step);
 	void load_staged(pqxx::transaction_base &tx, const Step &step, long run_id, long lo, long hi,
 					 BatchResult &r, long &failed);
+	/* One upsert statement: its counts added to r, the rows its foreign key check refused
+	 * recorded as failures (counted in failed). */
+	void run_upsert(pqxx::transaction_base &tx, const Step &step, long run_id, const std::string &sql,
+					const std::vector<std::string> &params, BatchResult &r, long &failed);
 	/* A refused selection: staged once into a temp table and bisected there. */
 	void load_selection(pqxx::transaction_base &tx, const Step &step, long run_id,
 						const std::string &upsert_sql, const std::string &stage_sql,
@@ -190,10 +215,18 @@ private:
 	/* Diff mode: the window's two parameters appended to params. */
 	std::vector<std::string> with_window(const Step &step, std::vector<std::string> params) const;
 	bool windowed() const { return m_mode == Mode::diff; }
+	/* Modes that write only rows whose fingerprint differs from the id map's: local-diff,
+	 * and diff (its overlap window reads rows again that did not change). */
+	bool writes_changed_only() const { return m_mode == Mode::local_diff || m_mode == Mode::diff; }
 	/* Diff mode: no source row changed above the watermark. */
 	bool nothing_changed(const Step &step) const;
 	/* Modes that leave the step's resume point alone (a range has its own). */
-	bool keeps_resume_point() const { return m_mode != Mode::full || m_range.has_value(); }
+	bool keeps_resume_point() const
+	{
+		return m_mode != Mode::full || m_range.has_value() || !m_scope.empty();
+	}
+	/* When a full load ends: duplicates' id map entries point at their survivors' rows. */
+	void finish_dedup(pqxx::transaction_base &tx, const Step &step);
 	/* A statement with its {RANGE} condition filled in (empty without a range). */
 	std::string ranged(const Shape &sh, std::string sql) const;
 	/* In a unit: the range's progress after a batch (or a recorded failure). */
@@ -204,6 +237,8 @@ private:
 	Mode m_mode;
 	std::string m_overlap;
 	std::optional<KeyRange> m_range;
+	int m_workers = 1; /* a range's workers share the step's rows per second */
+	std::map<std::string, std::string> m_scope;
 	std::vector<std::pair<std::string, std::shared_ptr<Shape>>> m_shapes;
 	/* Diff mode, per step and source: (low, high) of the window; high empty = no rows. */
 	std::map<std::string, std::pair<std::string, std::string>> m_windows;

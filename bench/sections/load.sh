@@ -56,6 +56,12 @@ load_run() {
 	"tributary run --jobs "*)
 		measure "$db" "$TRIBUTARY_BIN" -d "$db" run --jobs "${contender##* }" --step "$t"
 		;;
+	"tributary, 2 processes")
+		# two loader processes share the step's 8 key ranges (as on two hosts)
+		measure "$db" bash -c '"$1" -d "$2" -q run --jobs 1 --ranges 8 --step "$3" & a=$!
+			"$1" -d "$2" -q run --jobs 1 --ranges 8 --step "$3" & b=$!
+			wait $a; ra=$?; wait $b; rb=$?; exit $((ra > rb ? ra : rb))' _ "$TRIBUTARY_BIN" "$db" "$t"
+		;;
 	esac
 	cp "$W/last.out" "$W/load_${db}_$t.log"
 	M_ROWS=$(pg_val -d "$db" -c "SELECT count(*) FROM platform.$t")
@@ -92,14 +98,15 @@ render_load_table() {
 
 section_load() {
 	local tsv=$W/load.tsv contender db t round
-	local contenders=(COPY mysql_fdw "pgloader, tuned" "pgloader, defaults" "tributary run --jobs 1" "tributary run --jobs 2")
+	local contenders=(COPY mysql_fdw "pgloader, tuned" "pgloader, defaults" "tributary run --jobs 1" "tributary run --jobs 2" "tributary, 2 processes")
 	declare -A NOTES=(
 		[COPY]="server-side COPY FROM a file of the same rows (ids kept)"
 		[mysql_fdw]="INSERT … SELECT, ids kept, no bookkeeping"
 		["pgloader, tuned"]="WITH $PGLOADER_TUNED"
 		["pgloader, defaults"]="WITH $PGLOADER_DEFAULTS (one run)"
 		["tributary run --jobs 1"]="keys mapped (new ids, seller translated through the users id map), id maps and batch bookkeeping written; batch size ${BATCH_SIZE:-10000}"
-		["tributary run --jobs 2"]="as --jobs 1, two jobs"
+		["tributary run --jobs 2"]="as --jobs 1, two workers on key ranges (8 ranges)"
+		["tributary, 2 processes"]="as --jobs 1, two loader processes (--jobs 1 --ranges 8 each) sharing the step's ranges"
 	)
 	declare -A lsec=() usec=() lrows=() urows=() anon=() nb=() cli=() errs=()
 

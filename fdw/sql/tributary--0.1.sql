@@ -180,6 +180,34 @@ CREATE TABLE migration.range_state (
 );
 COMMENT ON TABLE migration.range IS 'key ranges of a step''s parallel full load, claimed by workers with SKIP LOCKED';
 
+-- De-duplication (step option dedup): a source row that is the same entity as another
+-- (equal dedup columns) is not migrated itself; its source key is mapped to the surviving
+-- row's target row, so children of a duplicate attach to the survivor. One row per merge.
+CREATE TABLE migration.merge (
+	step text NOT NULL,
+	source text NOT NULL,
+	source_key jsonb NOT NULL,
+	survivor_source text NOT NULL,
+	survivor_key jsonb NOT NULL,
+	dup_values jsonb NOT NULL,
+	run_id bigint,
+	merged_at timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (step, source, source_key),
+	FOREIGN KEY (step, source) REFERENCES migration.step ON DELETE CASCADE
+);
+COMMENT ON TABLE migration.merge IS 'duplicates merged into a surviving row (step option dedup)';
+-- The dedup values of each surviving row, so that a later source's duplicates of it merge
+-- into it.
+CREATE TABLE migration.dedup_key (
+	step text NOT NULL,
+	source text NOT NULL,
+	source_key jsonb NOT NULL,
+	dup_values jsonb NOT NULL,
+	PRIMARY KEY (step, source, source_key),
+	FOREIGN KEY (step, source) REFERENCES migration.step ON DELETE CASCADE
+);
+CREATE INDEX ON migration.dedup_key (step, dup_values);
+
 -- Differences found by `tributary run --mode verify` (and find-missing's orphans):
 -- one row per source key that did not match, with what was wrong.
 CREATE TABLE migration.mismatch (
@@ -210,6 +238,8 @@ SELECT pg_catalog.pg_extension_config_dump('migration.setting', '');
 SELECT pg_catalog.pg_extension_config_dump('migration.mismatch', '');
 SELECT pg_catalog.pg_extension_config_dump('migration.range', '');
 SELECT pg_catalog.pg_extension_config_dump('migration.range_state', '');
+SELECT pg_catalog.pg_extension_config_dump('migration.merge', '');
+SELECT pg_catalog.pg_extension_config_dump('migration.dedup_key', '');
 SELECT pg_catalog.pg_extension_config_dump('migration.mismatch_id_seq', '');
 
 -- A 64-bit hash of a row's values (each column in its text form, NULL distinct from
@@ -352,6 +382,68 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 			      HINT = 'The loader copies the columns the source relation and the target have in common: name them alike in the transform view.';
 	END IF;
+	-- Scopes: {"scopes": {"branch": "branch_id", …}} names columns of the source relation
+	-- that `tributary run --scope branch=42` filters on.
+	IF options ? 'scopes' THEN
+		IF jsonb_typeof(options->'scopes') <> 'object' OR options->'scopes' = '{}'::jsonb THEN
+			RAISE EXCEPTION 'option "scopes" of step "%" must map scope names to columns', v_name
+				USING ERRCODE = 'invalid_parameter_value',
+				      HINT = 'For example: options => ''{"scopes": {"branch": "branch_id"}}''.';
+		END IF;
+		FOR v_col, v_missing IN SELECT key, value FROM jsonb_each_text(options->'scopes') LOOP
+			IF v_col !~ '^[a-z_][a-z0-9_]{0,62}$' THEN
+				RAISE EXCEPTION 'invalid scope name "%" in step "%"', v_col, v_name
+					USING ERRCODE = 'invalid_parameter_value',
+					      HINT = 'A scope name is lower-case letters, digits and underscores.';
+			END IF;
+			IF migration.column_type(source_relation, v_missing) IS NULL THEN
+				RAISE EXCEPTION 'scope "%" of step "%": source relation % has no column "%"', v_col, v_name, source_relation, v_missing
+					USING ERRCODE = 'undefined_column';
+			END IF;
+		END LOOP;
+		v_missing := NULL;
+	END IF;
+	-- De-duplication: {"dedup": {"columns": ["email"], "order": "created_at"}}.
+	IF options ? 'dedup' THEN
+		IF key_mode <> 'map' THEN
+			RAISE EXCEPTION 'step "%" de-duplicates but keeps its keys', v_name
+				USING ERRCODE = 'invalid_parameter_value',
+				      HINT = 'A duplicate is mapped to its survivor''s target key: use key_mode ''map''.';
+		END IF;
+		IF jsonb_typeof(options->'dedup'->'columns') IS DISTINCT FROM 'array'
+		   OR jsonb_array_length(options->'dedup'->'columns') = 0 THEN
+			RAISE EXCEPTION 'option "dedup" of step "%" needs "columns", the columns that identify a duplicate', v_name
+				USING ERRCODE = 'invalid_parameter_value',
+				      HINT = 'For example: options => ''{"dedup": {"columns": ["email"], "order": "created_at"}}''.';
+		END IF;
+		FOR v_col IN SELECT jsonb_array_elements_text(options->'dedup'->'columns') LOOP
+			IF migration.column_type(source_relation, v_col) IS NULL THEN
+				RAISE EXCEPTION 'dedup column "%" of step "%": source relation % has no such column', v_col, v_name, source_relation
+					USING ERRCODE = 'undefined_column';
+			END IF;
+		END LOOP;
+		-- The order that picks the survivor: columns of the source relation, each with an
+		-- optional ASC/DESC and NULLS FIRST/LAST (no expressions: the loader builds the SQL).
+		FOREACH v_col IN ARRAY string_to_array(coalesce(options->'dedup'->>'order', ''), ',') LOOP
+			IF v_col !~* '^\s*[a-z_][a-z0-9_]*(\s+(asc|desc))?(\s+nulls\s+(first|last))?\s*$'
+			   OR migration.column_type(source_relation, lower(substring(v_col FROM '^\s*([A-Za-z_][A-Za-z0-9_]*)'))) IS NULL THEN
+				RAISE EXCEPTION 'dedup order of step "%": "%" is not a column of % with an optional ASC/DESC and NULLS FIRST/LAST', v_name, trim(v_col), source_relation
+					USING ERRCODE = 'invalid_parameter_value',
+					      HINT = 'The first row in this order survives, e.g. "created_at, id" or "updated_at DESC".';
+			END IF;
+		END LOOP;
+	END IF;
+	IF options ? 'fk_check' AND options->>'fk_check' NOT IN ('auto', 'row') THEN
+		RAISE EXCEPTION 'option "fk_check" of step "%" must be ''auto'' or ''row''', v_name
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT string_agg(k, ', ') INTO v_missing FROM jsonb_object_keys(options) AS k
+	WHERE k NOT IN ('scopes', 'fk_check', 'dedup');
+	IF v_missing IS NOT NULL THEN
+		RAISE EXCEPTION 'unknown option % of step "%"', v_missing, v_name
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'Step options: scopes, fk_check, dedup.';
+	END IF;
+	v_missing := NULL;
 	-- Same step name, other source: the id map is shared, so the keys must agree.
 	SELECT * INTO v_existing FROM migration.step s WHERE s.name = v_name AND s.source <> v_source LIMIT 1;
 	IF FOUND AND (v_existing.target_table <> target_table OR v_existing.key_mode <> key_mode
@@ -387,7 +479,7 @@ BEGIN
 
 	INSERT INTO migration.step_state (step, source) VALUES (v_name, v_source) ON CONFLICT DO NOTHING;
 	EXECUTE format('CREATE TABLE IF NOT EXISTS %s (source text NOT NULL, %s target_key %s NOT NULL, '
-		'fingerprint bigint, migrated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (source, %s))',
+		'fingerprint bigint, scope jsonb, migrated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (source, %s))',
 		migration.map_table(v_name), v_key_types, v_target_type,
 		(SELECT string_agg(pg_catalog.quote_ident(k), ', ') FROM unnest(source_key) AS k));
 	EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (target_key)', 'map_' || v_name || '_target', migration.map_table(v_name));
@@ -420,6 +512,11 @@ SELECT s.name AS step, s.source, st.state, st.rows_done, st.rows_failed,
 FROM migration.step s
 JOIN migration.step_state st ON st.step = s.name AND st.source = s.source
 LEFT JOIN migration.watermark w ON w.step = s.name AND w.source = s.source;
+
+CREATE VIEW migration.merges AS
+SELECT step, source, source_key, survivor_source, survivor_key, dup_values, run_id, merged_at
+FROM migration.merge ORDER BY step, source, merged_at;
+COMMENT ON VIEW migration.merges IS 'every duplicate merged into a surviving row';
 
 CREATE VIEW migration.unresolved_failures AS
 SELECT id, step, source, source_key, sqlstate, message, detail, attempts, first_seen_at, last_seen_at, source_row

@@ -45,3 +45,10 @@ unlike() { # unlike GOT REGEX DESCRIPTION
 }
 finish() { [ "$T_FAILED" -eq 0 ]; }
 psql_admin() { PGOPTIONS="-c client_min_messages=warning" psql -qAtX -v ON_ERROR_STOP=1 "$@"; }
+# fresh_db NAME: a new database NAME_<pid> with the extension, as PGDATABASE (and $db).
+fresh_db() {
+	db=$1_$$
+	psql_admin -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+	export PGDATABASE=$db
+	psql_admin -c "CREATE EXTENSION tributary"
+}

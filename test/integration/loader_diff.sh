@@ -4,11 +4,8 @@
 . "$(dirname "$0")/lib.bash"
 bin=${TRIBUTARY_BIN:?}
 plan 14
-db=it_diff_$$
-psql_admin -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-export PGDATABASE=$db
+fresh_db it_diff
 psql_admin <<'SQL'
-CREATE EXTENSION tributary;
 CREATE TABLE src_items (id int PRIMARY KEY, v text, deleted boolean NOT NULL DEFAULT false,
 	updated_at timestamptz NOT NULL DEFAULT clock_timestamp());
 -- a minute apart, a day ago: the overlap window (5 minutes) before the watermark holds 5 rows

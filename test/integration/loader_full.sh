@@ -4,11 +4,8 @@
 . "$(dirname "$0")/lib.bash"
 bin=${TRIBUTARY_BIN:?}
 plan 22
-db=it_full_$$
-psql_admin -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-export PGDATABASE=$db
+fresh_db it_full
 psql_admin <<'SQL'
-CREATE EXTENSION tributary;
 CREATE SCHEMA src;
 CREATE TABLE src.users (id int PRIMARY KEY, email text, name text, consent boolean);
 INSERT INTO src.users SELECT g, 'u' || g || '@example.com', 'User ' || g, g % 1000 <> 0

@@ -2,12 +2,9 @@
 # resume by range; two loader processes sharing one step's ranges, no batch done twice.
 . "$(dirname "$0")/lib.bash"
 bin=${TRIBUTARY_BIN:?}
-plan 17
-db=it_ranges_$$
-psql_admin -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
-export PGDATABASE=$db
+plan 19
+fresh_db it_ranges
 psql_admin <<'SQL'
-CREATE EXTENSION tributary;
 CREATE SCHEMA src;
 CREATE TABLE src.items (id bigint PRIMARY KEY, v text, price numeric(10,2));
 -- gaps in the keys: ranges of equal width hold different numbers of rows
@@ -74,5 +71,11 @@ is "$(psql_admin -c "SELECT count(DISTINCT run_id) FROM migration.batch WHERE st
 is "$(lost items2) $(psql_admin -c "SELECT count(*) FROM items2")" "0 59998" "every row exactly once"
 is "$(overlaps items2 "$first")" 0 "no batch done twice between the two loaders"
 
+# --ranges: one worker, but the step cut into ranges that other loaders may share
+psql_admin -c "CREATE TABLE items3 (LIKE items INCLUDING ALL)" \
+	-c "SELECT migration.define_step('items3', 'src.items', 'items3', '{id}', 'id', batch_size => 5000)"
+"$bin" -q run --step items3 --jobs 1 --ranges 5; is $? 1 "--jobs 1 --ranges 5 loads (with the 2 refused rows)"
+is "$(psql_admin -c "SELECT count(*) FILTER (WHERE state = 'completed') || '/' || count(*) FROM migration.range_state WHERE step = 'items3'") $(lost items3)" \
+	"5/5 0" "in 5 ranges, every row"
 psql_admin -d postgres -c "DROP DATABASE $db"
 finish

@@ -28,10 +28,10 @@ SELECT ok(NOT has_function_privilege('public', 'tributary_boundary_check(text)',
 
 SELECT set_eq(
 	$$SELECT c::regclass::text FROM pg_extension, unnest(extconfig) AS c WHERE extname = 'tributary'$$,
-	ARRAY['migration.step', 'migration.step_state', 'migration.run', 'migration.run_id_seq',
-	      'migration.batch', 'migration.batch_id_seq', 'migration.watermark', 'migration.failure',
-	      'migration.failure_id_seq', 'migration.setting'],
-	'pg_dump keeps every state table of the migration schema');
+	$$SELECT c.oid::regclass::text FROM pg_class c JOIN pg_depend d ON d.classid = 'pg_class'::regclass
+	  AND d.objid = c.oid AND d.deptype = 'e' AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'tributary')
+	  WHERE c.relnamespace = 'migration'::regnamespace AND c.relkind IN ('r', 'S')$$,
+	'pg_dump keeps every state table and sequence of the migration schema (all of the extension''s)');
 
 SELECT * FROM finish();
 ROLLBACK;

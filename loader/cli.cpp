@@ -16,6 +16,7 @@
 #include "loader/commands.hpp"
 #include "loader/exit_codes.hpp"
 #include "loader/plan.hpp"
+#include "loader/report.hpp"
 
 namespace loader {
 
@@ -59,6 +60,7 @@ run_cli(int argc, char **argv)
 	RunOptions o;
 	SetOptions so;
 	CutoverOptions co;
+	ReportOptions ro; /* tributary report (loader/report.hpp) */
 	std::function<int()> chosen;
 	struct Command {
 		const char *name;
@@ -119,6 +121,10 @@ run_cli(int argc, char **argv)
 			 sub->add_option("--overlap", o.overlap,
 							 "diff: look again this far before the watermark, for late commits "
 							 "and clock skew (an interval)");
+			 /* Telemetry (loader/metrics.hpp). */
+			 sub->add_option("--metrics-file", o.metrics_file,
+							 "write Prometheus metrics of the run to this file (for node_exporter's "
+							 "textfile collector), replaced atomically every 2 seconds and at the end");
 		 },
 		 [&g, &o]() { return cmd_run(g, o); }},
 		{"status", "print each step's state, counts, failures and the last runs", nullptr,
@@ -153,6 +159,14 @@ run_cli(int argc, char **argv)
 			 sub->add_flag("--clear", so.clear, "remove the step's settings first (back to the defaults)");
 		 },
 		 [&g, &so]() { return cmd_set(g, so); }},
+		/* Telemetry: a run as an HTML page (loader/report.hpp). */
+		{"report", "write a run (default: the last) as a self-contained HTML page",
+		 [&ro](CLI::App *sub) {
+			 sub->add_option("--run", ro.run_id, "the run's id (tributary status lists the last runs)")
+				 ->check(CLI::PositiveNumber);
+			 sub->add_option("-o,--output", ro.output, "write the page to this file (default: standard output)");
+		 },
+		 [&g, &ro]() { return cmd_report(g, ro); }},
 	};
 	for (const Command &c : commands) {
 		CLI::App *sub = app.add_subcommand(c.name, c.help);

@@ -32,6 +32,7 @@ struct RunOptions {
 	std::string mark_orphans;		   /* … or set this column on them */
 	std::vector<std::string> scopes;   /* name=value: load just this slice (full mode) */
 	bool replace = false;			   /* with scopes: remove the slice's rows no longer in the source */
+	std::string metrics_file;		   /* Prometheus textfile for node_exporter (loader/metrics.hpp) */
 };
 
 /* tributary set: live settings of a step (or of every step: '*'). -1: leave as is. */

@@ -23,6 +23,7 @@
 
 #include "loader/commands.hpp"
 #include "loader/exit_codes.hpp"
+#include "loader/metrics.hpp"
 #include "loader/modes.hpp"
 #include "loader/ranges.hpp"
 #include "loader/runner.hpp"
@@ -78,9 +79,14 @@ outcome_name(Outcome o)
 class Progress {
 public:
 	explicit Progress(bool quiet) : m_quiet(quiet), m_tty(isatty(STDERR_FILENO) != 0) {}
+	/* --metrics-file: every batch also goes to the metrics (loader/metrics.hpp). */
+	void set_metrics(RunMetrics *metrics) { m_metrics = metrics; }
 
 	void batch(const Step &step, const StepTotals &t, double seconds)
 	{
+		if (m_metrics != nullptr) {
+			m_metrics->batch(step, t, seconds);
+		}
 		if (m_quiet) {
 			return;
 		}
@@ -143,6 +149,7 @@ private:
 
 	bool m_quiet;
 	bool m_tty;
+	RunMetrics *m_metrics = nullptr;
 	std::mutex m_mutex;
 	std::map<std::string, std::chrono::steady_clock::time_point> m_last;
 	std::map<std::string, std::pair<long, long>> m_expected;
@@ -376,6 +383,27 @@ print_summary(const Globals &g, const RunOptions &o, long run_id, const std::vec
 	}
 }
 
+/* The run's exit code (exit_codes.hpp). */
+int
+run_exit_code(const RunOptions &o, const std::vector<StepResult> &results, bool any_failed,
+			  bool any_locked, long failed)
+{
+	if (any_failed || g_stop) {
+		return exit_fatal;
+	}
+	if (any_locked) {
+		return exit_locked;
+	}
+	if (o.mode == "verify" || o.mode == "find-missing") {
+		for (const StepResult &r : results) {
+			if (o.mode == "verify" ? r.check.remaining() > 0 : r.check.extra > r.check.orphans_changed) {
+				return exit_differences;
+			}
+		}
+	}
+	return failed > 0 ? exit_with_failures : exit_success;
+}
+
 } // namespace
 
 int
@@ -407,6 +435,11 @@ cmd_run(const Globals &g, const RunOptions &o, std::vector<StepOutcome> *outcome
 	}
 	if (o.replace && o.scopes.empty()) {
 		print_error("--replace needs --scope", {}, "--replace removes the rows of one slice.");
+		return exit_usage;
+	}
+	/* --metrics-file (loader/metrics.hpp): a path the run cannot write is refused up front. */
+	if (!o.metrics_file.empty() && !metrics_file_problem(o.metrics_file).empty()) {
+		print_error(metrics_file_problem(o.metrics_file), {}, "Give --metrics-file a file in a writable directory.");
 		return exit_usage;
 	}
 	auto conn = connect(g.connect);
@@ -457,7 +490,11 @@ cmd_run(const Globals &g, const RunOptions &o, std::vector<StepOutcome> *outcome
 	long run_id = start_run(session, o.mode, names);
 	std::signal(SIGINT, on_signal);
 	std::signal(SIGTERM, on_signal);
+	/* --metrics-file (loader/metrics.hpp): written until finish() below (or, on an exception, as failed). */
+	RunMetrics metrics(o.metrics_file, g.connect,
+					   {run_id, o.mode, o.dry_run, o.mode == "full" && o.scopes.empty()}, steps);
 	Progress progress(g.quiet || g.json);
+	progress.set_metrics(&metrics);
 	auto started = std::chrono::steady_clock::now();
 
 	/* Scheduler: a step is ready when every source of every step it depends on is done. */
@@ -519,6 +556,7 @@ cmd_run(const Globals &g, const RunOptions &o, std::vector<StepOutcome> *outcome
 			StepResult r = run_one(g, o, steps[pick], run_id, progress, shared);
 			std::lock_guard<std::mutex> lock(mutex);
 			results[pick] = r;
+			metrics.step_end(steps[pick], r.totals, r.seconds, outcome_name(r.outcome)); /* --metrics-file */
 			changed.notify_all();
 		}
 	};
@@ -594,20 +632,13 @@ cmd_run(const Globals &g, const RunOptions &o, std::vector<StepOutcome> *outcome
 						results[i].error, "Fix the cause and run again: the step resumes after its last committed batch.");
 		}
 	}
-	if (any_failed || g_stop) {
-		return exit_fatal;
+	/* --metrics-file: each step's outcome, the run's status and exit code (loader/metrics.hpp). */
+	const int code = run_exit_code(o, results, any_failed, any_locked, failed);
+	for (size_t i = 0; i < steps.size(); i++) {
+		metrics.step_end(steps[i], results[i].totals, results[i].seconds, outcome_name(results[i].outcome));
 	}
-	if (any_locked) {
-		return exit_locked;
-	}
-	if (o.mode == "verify" || o.mode == "find-missing") {
-		for (const StepResult &r : results) {
-			if (o.mode == "verify" ? r.check.remaining() > 0 : r.check.extra > r.check.orphans_changed) {
-				return exit_differences;
-			}
-		}
-	}
-	return failed > 0 ? exit_with_failures : exit_success;
+	metrics.finish(status, code);
+	return code;
 }
 
 } // namespace loader

@@ -37,6 +37,14 @@ pinned=(
 	"procps"
 	"iproute2"
 )
+# Test tools only (never needed to build or run tributary): a headless browser that
+# renders `tributary report` pages, and promtool (in Debian's prometheus package) that
+# checks the `run --metrics-file` output (test/integration/metrics_report.sh).
+test_tools=(
+	"chromium-headless-shell=156.0.8078.79-1~deb12u1"
+	"prometheus=2.42.0+ds-5+deb12u1"
+)
+pinned+=("${test_tools[@]}")
 bench=(
 	"postgresql-15-mysql-fdw=2.8.0-4"
 	"postgresql-15-tds-fdw=2.0.3-1+b1"

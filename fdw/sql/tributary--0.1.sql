@@ -529,3 +529,307 @@ SELECT id, mode, dry_run, status, steps, started_at, finished_at, finished_at - 
 	     THEN round(rows_written / extract(epoch FROM finished_at - started_at))::bigint END AS rows_per_second,
 	message
 FROM migration.run ORDER BY id DESC LIMIT 20;
+
+-- ===================================================================================
+-- pgTAP assertions about a migration, for a DBA's own pgTAP plan:
+--     SELECT plan(5);
+--     SELECT migration.step_completed('users');
+--     SELECT migration.no_unresolved_failures();
+--     SELECT migration.verify_clean('users');
+--     SELECT migration.row_counts_match('users');
+--     SELECT migration.target_rows_traceable('users');
+--     SELECT * FROM finish();
+-- Each returns one TAP test made by pgTAP's own ok() (so plan(), finish(), todo() and
+-- check_test() count it like any pgTAP test), followed when it fails by diagnostics that
+-- name what is wrong. pgTAP is not a dependency of this extension: its ok() and diag()
+-- are looked up when an assertion runs. A step argument of NULL means every step; a
+-- source argument of NULL every source of the step.
+-- ===================================================================================
+
+-- One TAP test through pgTAP's ok(), with diagnostics (pgTAP's diag()) when it fails.
+-- pgTAP is found as the extension "pgtap", or else as the ok(boolean, text) on the
+-- search path (pgTAP loaded from its script).
+CREATE FUNCTION migration.tap_ok(ok boolean, description text, diagnostics text DEFAULT NULL)
+RETURNS text LANGUAGE plpgsql AS $fn$
+DECLARE
+	v_schema name;
+	v_out text;
+	v_diag text;
+BEGIN
+	SELECT n.nspname INTO v_schema
+	FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+	WHERE e.extname = 'pgtap';
+	IF v_schema IS NULL THEN
+		SELECT n.nspname INTO v_schema
+		FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+		WHERE p.oid = pg_catalog.to_regprocedure('ok(boolean, text)');
+	END IF;
+	IF v_schema IS NULL THEN
+		RAISE EXCEPTION 'pgTAP is not installed in this database'
+			USING ERRCODE = 'undefined_function',
+			      HINT = 'Run CREATE EXTENSION pgtap; then call the migration assertions inside a pgTAP plan (SELECT plan(n); … SELECT * FROM finish();).';
+	END IF;
+	EXECUTE format('SELECT %I.ok($1, $2)', v_schema) INTO v_out USING coalesce(ok, false), description;
+	IF ok IS NOT TRUE AND diagnostics <> '' THEN
+		EXECUTE format('SELECT %I.diag($1::text)', v_schema) INTO v_diag USING diagnostics;
+		v_out := v_out || E'\n' || v_diag;
+	END IF;
+	RETURN v_out;
+END
+$fn$;
+COMMENT ON FUNCTION migration.tap_ok IS 'one pgTAP test (pgTAP''s ok()), with diagnostics when it fails; needs pgTAP at call time only';
+
+-- What an assertion is about, for its default description: "step users [shop_a]".
+CREATE FUNCTION migration.tap_subject(step text, source text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE
+		WHEN $1 IS NULL AND $2 IS NULL THEN 'every step'
+		WHEN $1 IS NULL THEN format('every step of source %s', $2)
+		WHEN $2 IS NULL THEN format('step %s', $1)
+		ELSE format('step %s [%s]', $1, $2) END
+$$;
+
+-- "1 difference", "12 differences".
+CREATE FUNCTION migration.tap_count(n bigint, noun text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$ SELECT $1 || ' ' || $2 || CASE WHEN $1 = 1 THEN '' ELSE 's' END $$;
+
+-- The steps an assertion is about (step NULL: every step; source NULL: every source).
+CREATE FUNCTION migration.tap_steps(step text, source text) RETURNS SETOF migration.step
+LANGUAGE sql STABLE AS $$
+	SELECT * FROM migration.step s WHERE ($1 IS NULL OR s.name = $1) AND ($2 IS NULL OR s.source = $2)
+	ORDER BY s.name, s.source
+$$;
+
+-- Why an assertion cannot look at the steps it was asked about (NULL when it can): no
+-- step defined, an unknown step, or a source the step does not have (often a description
+-- passed positionally where the source goes).
+CREATE FUNCTION migration.tap_scope_problem(step text, source text) RETURNS text
+LANGUAGE sql STABLE AS $$
+	SELECT CASE
+		WHEN NOT EXISTS (SELECT 1 FROM migration.step) THEN
+			'    no step is defined in this database (migration.define_step)'
+		WHEN $1 IS NOT NULL AND NOT EXISTS (SELECT 1 FROM migration.step s WHERE s.name = $1) THEN
+			format('    step %s is not defined (defined steps: %s)', $1,
+				(SELECT string_agg(DISTINCT s.name, ', ') FROM migration.step s))
+		WHEN $2 IS NOT NULL AND NOT EXISTS (
+			SELECT 1 FROM migration.step s WHERE ($1 IS NULL OR s.name = $1) AND s.source = $2) THEN
+			format('    %s has no source "%s" (its sources: %s)%s',
+				coalesce('step ' || $1, 'no step'), $2,
+				(SELECT string_agg(DISTINCT s.source, ', ') FROM migration.step s WHERE $1 IS NULL OR s.name = $1),
+				CASE WHEN $2 !~ '^[A-Za-z0-9_.-]{1,63}$'
+				     THEN E'\n    to give a description, name it: description => ''…''' ELSE '' END)
+	END
+$$;
+
+-- The full load of the step (every source, or the one given) has completed.
+CREATE FUNCTION migration.step_completed(step text, source text DEFAULT NULL, description text DEFAULT NULL)
+RETURNS text LANGUAGE plpgsql AS $fn$
+DECLARE
+	v_step text := $1;
+	v_source text := $2;
+	v_diag text := migration.tap_scope_problem($1, $2);
+BEGIN
+	IF v_diag IS NULL THEN
+		SELECT string_agg(format(E'    %s [%s]\n        have: %s (%s rows done, %s failed%s)\n        want: completed',
+				s.name, s.source, coalesce(st.state, 'pending'), coalesce(st.rows_done, 0), coalesce(st.rows_failed, 0),
+				CASE WHEN r.status = 'running' THEN format('; run %s is running', r.id)
+				     WHEN r.status IN ('failed', 'interrupted')
+				     THEN format('; run %s %s%s', r.id, r.status, ': ' || r.message) ELSE '' END),
+			E'\n' ORDER BY s.name, s.source)
+		INTO v_diag
+		FROM migration.tap_steps(v_step, v_source) s
+		LEFT JOIN migration.step_state st ON st.step = s.name AND st.source = s.source
+		LEFT JOIN migration.run r ON r.id = st.last_run_id
+		WHERE st.state IS DISTINCT FROM 'completed';
+	END IF;
+	RETURN migration.tap_ok(v_diag IS NULL,
+		coalesce(description, migration.tap_subject(v_step, v_source) || ' should be completed'), v_diag);
+END
+$fn$;
+COMMENT ON FUNCTION migration.step_completed IS 'pgTAP test: the full load of the step (every source, or the one given) has completed';
+
+-- No record of the step (or of any step) failed without being resolved since.
+CREATE FUNCTION migration.no_unresolved_failures(step text DEFAULT NULL, source text DEFAULT NULL,
+	description text DEFAULT NULL)
+RETURNS text LANGUAGE plpgsql AS $fn$
+DECLARE
+	v_step text := $1;
+	v_source text := $2;
+	v_diag text := migration.tap_scope_problem($1, $2);
+	v_count bigint;
+	v_lines text;
+BEGIN
+	IF v_diag IS NULL THEN
+		SELECT count(*), string_agg(x.line, E'\n' ORDER BY x.id) FILTER (WHERE x.no <= 10)
+		INTO v_count, v_lines
+		FROM (SELECT f.id, row_number() OVER (ORDER BY f.id) AS no,
+				format('        %s [%s] %s: %s %s (%s)', f.step, f.source, f.source_key, f.sqlstate,
+					f.message, migration.tap_count(f.attempts, 'attempt')) AS line
+			FROM migration.failure f
+			WHERE f.resolved_at IS NULL AND (v_step IS NULL OR f.step = v_step)
+			  AND (v_source IS NULL OR f.source = v_source)) x;
+		IF v_count > 0 THEN
+			v_diag := format(E'    %s\n', migration.tap_count(v_count, 'unresolved failure'))
+				|| v_lines
+				|| CASE WHEN v_count > 10
+				        THEN format(E'\n        and %s more: SELECT * FROM migration.unresolved_failures', v_count - 10)
+				        ELSE '' END;
+		END IF;
+	END IF;
+	RETURN migration.tap_ok(v_diag IS NULL,
+		coalesce(description, migration.tap_subject(v_step, v_source) || ' should have no unresolved failures'), v_diag);
+END
+$fn$;
+COMMENT ON FUNCTION migration.no_unresolved_failures IS 'pgTAP test: no failed record of the step (or of any step) is unresolved';
+
+-- The last verify run of the step (every source, or the one given) found no difference
+-- that is still there: no mismatch of that run left unrepaired. It fails when the step was
+-- never verified, or its last verify run did not finish.
+CREATE FUNCTION migration.verify_clean(step text DEFAULT NULL, source text DEFAULT NULL, description text DEFAULT NULL)
+RETURNS text LANGUAGE plpgsql AS $fn$
+DECLARE
+	v_step text := $1;
+	v_source text := $2;
+	v_diag text := migration.tap_scope_problem($1, $2);
+	v_s record;
+	v_run record;
+	v_m record;
+	v_line text;
+BEGIN
+	FOR v_s IN SELECT * FROM migration.tap_steps(v_step, v_source) WHERE v_diag IS NULL LOOP
+		v_line := NULL;
+		-- The loader lists a run's steps as "step/source".
+		SELECT r.id, r.status, r.message INTO v_run FROM migration.run r
+		WHERE r.mode = 'verify' AND NOT r.dry_run AND r.steps && ARRAY[v_s.name || '/' || v_s.source, v_s.name]
+		ORDER BY r.id DESC LIMIT 1;
+		IF NOT FOUND THEN
+			v_line := format('    %s [%s] was never verified (tributary run --mode verify --step %s)',
+				v_s.name, v_s.source, v_s.name);
+		ELSIF v_run.status = 'running' THEN
+			v_line := format('    %s [%s]: verify run %s has not finished', v_s.name, v_s.source, v_run.id);
+		ELSIF v_run.status NOT IN ('succeeded', 'succeeded_with_failures') THEN
+			v_line := format('    %s [%s]: verify run %s ended %s%s', v_s.name, v_s.source, v_run.id, v_run.status,
+				': ' || v_run.message);
+		ELSE
+			SELECT count(*) AS n, count(*) FILTER (WHERE x.kind = 'missing') AS missing,
+				count(*) FILTER (WHERE x.kind = 'different') AS different,
+				count(*) FILTER (WHERE x.kind = 'extra') AS extra,
+				string_agg(format('        %s %s%s', x.source_key, x.kind,
+					CASE WHEN x.known_failure THEN ' (known failure)' ELSE '' END), E'\n' ORDER BY x.id)
+					FILTER (WHERE x.no <= 10) AS keys
+			INTO v_m
+			FROM (SELECT m.*, row_number() OVER (ORDER BY m.id) AS no FROM migration.mismatch m
+				WHERE m.run_id = v_run.id AND m.step = v_s.name AND m.source = v_s.source
+				  AND m.repaired_at IS NULL) x;
+			IF v_m.n > 0 THEN
+				v_line := format(E'    %s [%s]: verify run %s found %s (%s missing, %s different, %s extra)\n%s',
+					v_s.name, v_s.source, v_run.id, migration.tap_count(v_m.n, 'difference'),
+					v_m.missing, v_m.different, v_m.extra, v_m.keys)
+					|| CASE WHEN v_m.n > 10
+					        THEN format(E'\n        and %s more: SELECT * FROM migration.mismatch WHERE run_id = %s AND repaired_at IS NULL',
+					                    v_m.n - 10, v_run.id)
+					        ELSE '' END;
+			END IF;
+		END IF;
+		IF v_line IS NOT NULL THEN
+			v_diag := concat_ws(E'\n', v_diag, v_line);
+		END IF;
+	END LOOP;
+	RETURN migration.tap_ok(v_diag IS NULL,
+		coalesce(description, migration.tap_subject(v_step, v_source) || ' should verify clean'), v_diag);
+END
+$fn$;
+COMMENT ON FUNCTION migration.verify_clean IS 'pgTAP test: the last verify run of the step found no difference that is still there';
+
+-- As many target rows as source rows: the rows of the step's source relation, against
+-- the target rows its id map reaches (entries of that source whose target row exists).
+CREATE FUNCTION migration.row_counts_match(step text, source text DEFAULT NULL, description text DEFAULT NULL)
+RETURNS text LANGUAGE plpgsql AS $fn$
+DECLARE
+	v_step text := $1;
+	v_source text := $2;
+	v_diag text := migration.tap_scope_problem($1, $2);
+	v_s record;
+	v_map text;
+	v_source_rows bigint;
+	v_target_rows bigint;
+	v_failures bigint;
+BEGIN
+	FOR v_s IN SELECT * FROM migration.tap_steps(v_step, v_source) WHERE v_diag IS NULL LOOP
+		v_map := migration.map_table(v_s.name);
+		IF pg_catalog.to_regclass(v_map) IS NULL THEN
+			v_diag := concat_ws(E'\n', v_diag, format('    %s [%s]: its id map %s is missing', v_s.name, v_s.source, v_map));
+			CONTINUE;
+		END IF;
+		EXECUTE format('SELECT count(*) FROM %s', v_s.source_relation) INTO v_source_rows;
+		EXECUTE format('SELECT count(*) FROM %s m JOIN %s t ON t.%I = m.target_key WHERE m.source = $1',
+			v_map, v_s.target_table, v_s.target_key) INTO v_target_rows USING v_s.source;
+		CONTINUE WHEN v_source_rows = v_target_rows;
+		SELECT count(*) INTO v_failures FROM migration.failure f
+		WHERE f.step = v_s.name AND f.source = v_s.source AND f.resolved_at IS NULL;
+		v_diag := concat_ws(E'\n', v_diag,
+			format(E'    %s [%s]\n        have: %s rows of %s reachable through %s\n        want: %s rows of %s',
+				v_s.name, v_s.source, v_target_rows, v_s.target_table, v_map, v_source_rows, v_s.source_relation)
+			|| CASE WHEN v_failures > 0
+			        THEN format(E'\n        %s of this step and source (migration.unresolved_failures)',
+			                    migration.tap_count(v_failures, 'unresolved failure'))
+			        ELSE '' END);
+	END LOOP;
+	RETURN migration.tap_ok(v_diag IS NULL,
+		coalesce(description, migration.tap_subject(v_step, v_source) || ' should have as many target rows as source rows'),
+		v_diag);
+END
+$fn$;
+COMMENT ON FUNCTION migration.row_counts_match IS 'pgTAP test: the source relation has as many rows as the id map reaches in the target';
+
+-- Every row of the step's target table has an id map entry (key_mode map: the map's
+-- target_key; keep: the kept source key, which the map records as its target_key too).
+-- A table loaded by several steps: an entry in any of their id maps will do.
+CREATE FUNCTION migration.target_rows_traceable(step text, description text DEFAULT NULL)
+RETURNS text LANGUAGE plpgsql AS $fn$
+DECLARE
+	v_step text := $1;
+	v_diag text := migration.tap_scope_problem($1, NULL);
+	v_t record;
+	v_entries text;
+	v_maps text;
+	v_untraced text;
+	v_count bigint;
+	v_total bigint;
+	v_keys text;
+BEGIN
+	FOR v_t IN SELECT s.target_table, s.target_key FROM migration.tap_steps(v_step, NULL) s
+		WHERE v_diag IS NULL GROUP BY 1, 2 ORDER BY s.target_table::text, s.target_key
+	LOOP
+		-- The entries of every id map that leads into this table (one anti-join over them all).
+		SELECT string_agg(format('SELECT target_key FROM %s', x.map), ' UNION ALL ' ORDER BY x.map),
+			string_agg(x.map, ', ' ORDER BY x.map)
+		INTO v_entries, v_maps
+		FROM (SELECT DISTINCT migration.map_table(s.name) AS map FROM migration.step s
+			WHERE s.target_table = v_t.target_table AND s.target_key = v_t.target_key
+			  AND pg_catalog.to_regclass(migration.map_table(s.name)) IS NOT NULL) x;
+		IF v_entries IS NULL THEN
+			v_diag := concat_ws(E'\n', v_diag, format('    %s: no id map of its steps exists', v_t.target_table));
+			CONTINUE;
+		END IF;
+		v_untraced := format('FROM %s t WHERE NOT EXISTS (SELECT 1 FROM (%s) m WHERE m.target_key = t.%I)',
+			v_t.target_table, v_entries, v_t.target_key);
+		EXECUTE 'SELECT count(*) ' || v_untraced INTO v_count;
+		CONTINUE WHEN v_count = 0;
+		EXECUTE format('SELECT count(*) FROM %s', v_t.target_table) INTO v_total;
+		EXECUTE format('SELECT string_agg(k, '', '') FROM (SELECT t.%I::text AS k %s ORDER BY t.%I LIMIT 10) x',
+			v_t.target_key, v_untraced, v_t.target_key) INTO v_keys;
+		v_diag := concat_ws(E'\n', v_diag,
+			format(E'    %s: %s of %s rows have no entry in %s\n        untraceable %s: %s%s',
+				v_t.target_table, v_count, v_total, v_maps, v_t.target_key, v_keys,
+				CASE WHEN v_count > 10 THEN format(' and %s more', v_count - 10) ELSE '' END));
+	END LOOP;
+	RETURN migration.tap_ok(v_diag IS NULL,
+		coalesce(description, CASE WHEN v_step IS NULL THEN 'every target row'
+		                           ELSE 'every row of ' || coalesce((SELECT s.target_table::text FROM migration.step s
+		                                                             WHERE s.name = v_step LIMIT 1), 'the target of step ' || v_step)
+		                      END || ' should be traceable to its source key'),
+		v_diag);
+END
+$fn$;
+COMMENT ON FUNCTION migration.target_rows_traceable IS 'pgTAP test: every row of the step''s target table has an id map entry';

@@ -13,11 +13,14 @@
 #                     catalog of a scratch database on the test cluster), each column of each
 #                     table and view in that object's section, each argument of each
 #                     migration function.
+#   links             every relative link of README.md and docs/**.md reaches an existing
+#                     file, and an #anchor a heading of it.
 # Needs: build/tributary, and a PostgreSQL cluster with the extension available (PGHOST…).
 use strict;
 use warnings;
 use Cwd qw(abs_path);
 use File::Basename qw(dirname);
+use File::Spec;
 
 my $root = abs_path(dirname(abs_path($0)) . '/../..');
 chdir $root or die;
@@ -197,6 +200,38 @@ for my $line (split /\n/, $catalog) {
 	for my $col (split /,/, $cols) {
 		check(!!($scope =~ /`\Q$col\E`/), "migration-schema.md: $name.$col is documented",
 			"no `$col` in the part of the page about $name");
+	}
+}
+
+# ---- links ------------------------------------------------------------------------------
+# Every relative link of README.md and docs/**.md reaches a file, and its #anchor a heading
+# of that file (GitHub's anchors: lower case, punctuation dropped, spaces as dashes).
+sub anchors_of {
+	my ($path) = @_;
+	my %a;
+	for my $h (slurp($path) =~ /^#+ (.*)$/mg) {
+		(my $slug = lc $h) =~ s/[^\p{L}\p{N} _-]//g;
+		$slug =~ s/ /-/g;
+		$a{$slug} = 1;
+	}
+	return \%a;
+}
+my @pages = ('README.md', split /\n/, `find docs -name '*.md' | sort`);
+for my $page (@pages) {
+	my $text = slurp($page) =~ s/^```.*?^```//msgr;    # not inside code blocks
+	for my $link ($text =~ /\]\(([^)\s]+)\)/g) {
+		next if $link =~ m{^[a-z]+://};
+		my ($file, $anchor) = split /#/, $link, 2;
+		my $target = $file eq '' ? $page : File::Spec->catfile(dirname($page), $file);
+		$target = File::Spec->canonpath($target);
+		1 while $target =~ s{(^|/)(?!\.\./)[^/]+/\.\./}{$1};
+		if (!-e $target) {
+			check(0, "$page links to $link", "$target does not exist");
+			next;
+		}
+		next unless defined $anchor && $anchor ne '';
+		check(-f $target && anchors_of($target)->{$anchor}, "$page links to $link",
+			"$target has no heading with the anchor #$anchor");
 	}
 }
 

@@ -1325,7 +1325,13 @@ PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &af
 	BatchResult r;
 	long failed = 0;
 	try {
-		auto started = tx.exec1("SELECT clock_timestamp()::text")[0].as<std::string>();
+		/* A batch keeps its rows in three CTEs (source rows, rows to write, written rows):
+		 * ten thousand rows of a few hundred bytes spill to temporary files under the
+		 * default work_mem of 4MB. At least 64MB for the batch's transaction. */
+		auto started = tx.exec1("SELECT clock_timestamp()::text, set_config('work_mem', CASE WHEN "
+								"pg_size_bytes(current_setting('work_mem')) < 64 * 1024 * 1024 THEN '64MB' "
+								"ELSE current_setting('work_mem') END, true)")[0]
+						   .as<std::string>();
 		std::vector<std::string> bound_params;
 		if (after) {
 			bound_params = *after;

@@ -5,6 +5,7 @@
 #   make install    install both, and the man page (needs root: PostgreSQL's extension directory)
 #   make test       install missing packages, build, install, start throwaway servers,
 #                   run every suite, stop the servers
+#   make test-faults  the whole fault and bad-input suite (test/faults), with its summary
 #   make demo       a sample migration end to end on throwaway servers
 #   make bench      side-by-side benchmarks against the anchors (not part of test)
 #   make installcheck  pg_regress against a running server (PGHOST/PGPORT)
@@ -38,7 +39,7 @@ include $(PGXS)
 BUILD_DIR ?= build
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: deps loader install-loader install-man test demo bench check-regress-list
+.PHONY: deps loader install-loader install-man test test-faults demo bench check-regress-list
 all: loader
 install: install-loader install-man
 
@@ -66,6 +67,11 @@ test: deps
 	$(MAKE) all
 	$(MAKE) install
 	test/run_all.sh
+
+test-faults: deps
+	$(MAKE) all
+	$(MAKE) install
+	test/faults/run_faults.sh
 
 demo: deps
 	$(MAKE) all

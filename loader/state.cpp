@@ -12,7 +12,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -67,8 +69,9 @@ parse_key(const std::string &json)
 bool
 is_data_error(const std::string &state)
 {
+	/* 21000: ON CONFLICT met a key twice — a transform that returns duplicate keys */
 	return state.rfind("22", 0) == 0 || state.rfind("23", 0) == 0 || state == "P0001" ||
-		   state == "HV004" || state == "HV005" || state == "HV002";
+		   state == "HV004" || state == "HV005" || state == "HV002" || state == "21000";
 }
 
 DataError
@@ -161,7 +164,43 @@ Unit::Unit(Session &session)
 	} else {
 		m_own = std::make_unique<pqxx::work>(session.conn());
 		m_tx = m_own.get();
+		session.relock_after_reconnect(*m_own);
 	}
+}
+
+void
+Session::held(const std::string &name, const std::string &source, bool shared, bool holds)
+{
+	if (holds) {
+		m_locks.push_back({name, source, shared});
+		m_backend = m_conn->backendpid();
+		return;
+	}
+	for (auto it = m_locks.begin(); it != m_locks.end(); ++it) {
+		if (it->name == name && it->source == source) {
+			m_locks.erase(it);
+			return;
+		}
+	}
+}
+
+void
+Session::relock_after_reconnect(pqxx::transaction_base &tx)
+{
+	const int pid = m_conn->backendpid();
+	if (m_locks.empty() || pid == m_backend) {
+		return;
+	}
+	for (const Held &h : m_locks) {
+		auto r = tx.exec_params(std::string(h.shared ? "SELECT pg_try_advisory_lock_shared(" : "SELECT pg_try_advisory_lock(") +
+									"hashtext('tributary'), hashtext($1 || '/' || $2))::text",
+								h.name, h.source);
+		if (r[0][0].as<std::string>() != "true") {
+			throw std::runtime_error("the connection to the database was lost and another run took step \"" +
+									 h.name + "\" of source \"" + h.source + "\" meanwhile");
+		}
+	}
+	m_backend = pid;
 }
 
 void
@@ -317,12 +356,24 @@ void
 finish_run(Session &session, long run_id, const std::string &status, long read, long written,
 		   long failed, const std::string &message)
 {
-	Unit u(session);
-	u.tx().exec_params("UPDATE migration.run SET status = $2, finished_at = clock_timestamp(), "
-					   "rows_read = $3, rows_written = $4, rows_failed = $5, "
-					   "message = nullif($6, '') WHERE id = $1",
-					   run_id, status, read, written, failed, message);
-	u.commit();
+	/* The run's own connection sat idle while the steps ran: if it was lost meanwhile,
+	 * libpqxx reconnects at the next try. */
+	for (int attempt = 1;; attempt++) {
+		try {
+			Unit u(session);
+			u.tx().exec_params("UPDATE migration.run SET status = $2, finished_at = clock_timestamp(), "
+							   "rows_read = $3, rows_written = $4, rows_failed = $5, "
+							   "message = nullif($6, '') WHERE id = $1",
+							   run_id, status, read, written, failed, message);
+			u.commit();
+			return;
+		} catch (const pqxx::broken_connection &) {
+			if (attempt >= 3 || session.dry_run()) {
+				throw;
+			}
+			std::this_thread::sleep_for(std::chrono::seconds(1));
+		}
+	}
 }
 
 namespace {
@@ -341,7 +392,11 @@ lock_step(Session &session, const Step &step, bool wait, bool shared)
 	Unit u(session);
 	auto r = u.tx().exec_params("SELECT " + fn + lock_args + ")::text", step.name, step.source);
 	u.commit();
-	return wait || r[0][0].as<std::string>() == "true";
+	const bool holds = wait || r[0][0].as<std::string>() == "true";
+	if (holds && !session.dry_run()) {
+		session.held(step.name, step.source, shared, true);
+	}
+	return holds;
 }
 
 void
@@ -350,6 +405,7 @@ unlock_step(Session &session, const Step &step, bool shared)
 	if (session.dry_run()) {
 		return;
 	}
+	session.held(step.name, step.source, shared, false);
 	pqxx::nontransaction tx(session.conn());
 	tx.exec_params(std::string(shared ? "SELECT pg_advisory_unlock_shared(" : "SELECT pg_advisory_unlock(") +
 					   lock_args + ")",
@@ -784,7 +840,7 @@ PgTarget::shape(const Step &step)
 		"SELECT (SELECT count(*) FROM src), "
 		"(SELECT count(*) FROM up WHERE tributary_inserted), (SELECT count(*) FROM up), "
 		"(SELECT json_agg(json_build_array(json_build_array(" + join(key_text_m, ", ") + "), " + fk_bad +
-		", to_jsonb(m) - 'tributary_target_key' - 'tributary_fp_old' - 'tributary_fk_ok' - 'tributary_scope' - 'tributary_rn'))::text "
+		", to_jsonb(m.*) - 'tributary_target_key' - 'tributary_fp_old' - 'tributary_fk_ok' - 'tributary_scope' - 'tributary_rn'))::text "
 		"FROM w AS m WHERE NOT m.tributary_fk_ok)";
 	sh->changed_filter = " AND m.tributary_fp_old IS DISTINCT FROM " + m_fp;
 
@@ -823,7 +879,7 @@ PgTarget::shape(const Step &step)
 					   "tributary_rn, * FROM " + sh->src + " WITH NO DATA";
 	sh->stage_insert = "INSERT INTO pg_temp.tributary_stage SELECT row_number() OVER (ORDER BY " +
 					   join(order_asc, ", ") + "), * FROM " + sh->src + " WHERE {COND}";
-	sh->staged_row = "SELECT " + sh->key_json_expr + ", (to_jsonb(s) - 'tributary_rn')::text "
+	sh->staged_row = "SELECT " + sh->key_json_expr + ", (to_jsonb(s.*) - 'tributary_rn')::text "
 					 "FROM pg_temp.tributary_stage s WHERE tributary_rn = $1";
 	auto next_key = [&](bool with_after) {
 		return "SELECT " + sh->key_json_expr + " FROM " + sh->src + " WHERE " +
@@ -838,7 +894,7 @@ PgTarget::shape(const Step &step)
 		eq.push_back("s." + sh->key_cols[i] + " = $" + std::to_string(1 + i) + "::" +
 					 sh->key_types[i]);
 	}
-	sh->source_row = "SELECT to_jsonb(s)::text FROM " + sh->src + " s WHERE " + join(eq, " AND ");
+	sh->source_row = "SELECT to_jsonb(s.*)::text FROM " + sh->src + " s WHERE " + join(eq, " AND ");
 
 	/*
 	 * Comparing source and target: the source rows ({SCOND}) against the id map's rows
@@ -1273,6 +1329,22 @@ PgTarget::load_selection(pqxx::transaction_base &tx, const Step &step, long run_
 		tx.exec0(sh.stage_create);
 		tx.exec_params(stage_sql, pqxx::prepare::make_dynamic_params(stage_params));
 		long n = tx.exec1("SELECT count(*) FROM pg_temp.tributary_stage")[0].as<long>();
+		/* A transform that returns a key more than once: none of its rows is written (which
+		 * one would be right?); the key becomes a failure, the rest of the batch moves. */
+		for (const auto &dup : tx.exec("SELECT " + sh.key_json_expr + ", count(*), (SELECT (to_jsonb(x.*) - "
+									   "'tributary_rn')::text FROM pg_temp.tributary_stage x WHERE "
+									   "x.tributary_rn = min(s.tributary_rn)) FROM pg_temp.tributary_stage s "
+									   "GROUP BY " + join(sh.key_cols, ", ") + " HAVING count(*) > 1")) {
+			const std::string key = dup[0].as<std::string>(), row_json = dup[2].as<std::string>();
+			DataError e("21000",
+						"source key " + key + " of step \"" + step.name + "\" comes " + dup[1].as<std::string>() +
+							" times out of the source relation",
+						"None of its rows is migrated until the transform returns one row per key.");
+			insert_failure(tx, step, run_id, key, e, &row_json);
+			r.rows_read += dup[1].as<long>();
+			failed += dup[1].as<long>();
+			tx.exec_params("DELETE FROM pg_temp.tributary_stage s WHERE " + sh.key_json_expr + " = $1", key);
+		}
 		if (n > 0) {
 			load_staged(tx, step, run_id, 1, n, r, failed);
 		}

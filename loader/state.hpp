@@ -32,11 +32,23 @@ public:
 	pqxx::connection &conn() { return *m_conn; }
 	bool dry_run() const { return m_outer != nullptr; }
 
+	/* Advisory locks this session holds (lock_step), taken again by the next unit of work
+	 * when libpqxx has reconnected on its own after a lost backend; throws if another
+	 * session took one meanwhile. */
+	void held(const std::string &name, const std::string &source, bool shared, bool holds);
+
 private:
 	friend class Unit;
+	void relock_after_reconnect(pqxx::transaction_base &tx);
 	std::unique_ptr<pqxx::connection> m_conn;
 	std::unique_ptr<pqxx::work> m_outer;
 	long m_units = 0;
+	int m_backend = 0;
+	struct Held {
+		std::string name, source;
+		bool shared;
+	};
+	std::vector<Held> m_locks;
 };
 
 /* A savepoint by hand (libpqxx 6.4's subtransaction does not issue its SAVEPOINT before

@@ -6,7 +6,8 @@
 # Suites: pg_regress (sql/, expected/), GoogleTest via ctest (unit and live driver
 # tests), pgTAP via pg_prove (test/pgtap/), loader integration scenarios via prove
 # (test/integration/*.sh, TAP), documentation via prove (test/doctest/*.t: README and
-# docs/ transcripts, reference coverage, man page). Exit status: 0 only if every suite passed.
+# docs/ transcripts, reference coverage, man page), the fast subset of the fault and
+# bad-input suite (test/faults, TAP). Exit status: 0 only if every suite passed.
 set -u
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -26,7 +27,7 @@ record() { # suite passed failed
 section() { printf '\n===== %s =====\n' "$1"; }
 # A TAP suite run by a TAP::Harness (prove, pg_prove): tap_suite NAME COMMAND ARGS…
 tap_suite() {
-	local name=$1 out=$TRIBUTARY_RUN_DIR/$1.out rc tests bad
+	local name=$1 out="$TRIBUTARY_RUN_DIR/${1//[^A-Za-z0-9_-]/_}.out" rc tests bad
 	shift
 	"$@" >"$out" 2>&1
 	rc=$?
@@ -106,6 +107,10 @@ tap_suite integration prove -v -e bash test/integration/*.sh
 # complete (test/doctest/doc_coverage.t), the man page (test/doctest/man_page.t).
 section "docs (prove)"
 tap_suite docs prove -v test/doctest/
+
+# The fast subset of the fault and bad-input suite (the whole one: make test-faults).
+section "faults (fast subset)"
+tap_suite "faults (fast)" test/faults/run_faults.sh --fast
 
 section "summary"
 for line in "${summary[@]}"; do echo "$line"; done

@@ -2,7 +2,7 @@
 # everything else (the loader and tests are built with CMake from here).
 #
 #   make            build the extension (tributary.so) and the loader
-#   make install    install both (needs root: PostgreSQL's extension directory)
+#   make install    install both, and the man page (needs root: PostgreSQL's extension directory)
 #   make test       install missing packages, build, install, start throwaway servers,
 #                   run every suite, stop the servers
 #   make test-faults  the whole fault and bad-input suite (test/faults), with its summary
@@ -39,9 +39,9 @@ include $(PGXS)
 BUILD_DIR ?= build
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: deps loader install-loader test test-faults demo bench check-regress-list
+.PHONY: deps loader install-loader install-man test test-faults demo bench check-regress-list
 all: loader
-install: install-loader
+install: install-loader install-man
 
 deps:
 	@scripts/install_deps.sh
@@ -52,6 +52,11 @@ loader:
 
 install-loader: loader
 	cmake --install $(BUILD_DIR) --prefix /usr/local >/dev/null
+
+# man tributary: generated from the built loader's --help (scripts/gen_man.sh).
+install-man: loader
+	scripts/gen_man.sh $(BUILD_DIR)/tributary $(BUILD_DIR)/tributary.1
+	install -D -m 644 $(BUILD_DIR)/tributary.1 /usr/local/share/man/man1/tributary.1
 
 # Every sql/*.sql file must be listed in REGRESS.
 check-regress-list:

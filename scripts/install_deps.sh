@@ -31,6 +31,8 @@ pinned=(
 	"g++=4:12.2.0-3"
 	"make=4.3-4.1"
 	"pkg-config=1.8.1-1"
+	"help2man=1.49.3"
+	"man-db=2.11.2-2"
 	"perl"
 	"procps"
 	"iproute2"

@@ -5,8 +5,9 @@
 #
 # Suites: pg_regress (sql/, expected/), GoogleTest via ctest (unit and live driver
 # tests), pgTAP via pg_prove (test/pgtap/), loader integration scenarios via prove
-# (test/integration/*.sh, TAP), the fast subset of the fault and bad-input suite
-# (test/faults, TAP). Exit status: 0 only if every suite passed.
+# (test/integration/*.sh, TAP), documentation via prove (test/doctest/*.t: README and
+# docs/ transcripts, reference coverage, man page), the fast subset of the fault and
+# bad-input suite (test/faults, TAP). Exit status: 0 only if every suite passed.
 set -u
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -24,6 +25,18 @@ record() { # suite passed failed
 	total_fail=$((total_fail + $3))
 }
 section() { printf '\n===== %s =====\n' "$1"; }
+# A TAP suite run by a TAP::Harness (prove, pg_prove): tap_suite NAME COMMAND ARGS…
+tap_suite() {
+	local name=$1 out="$TRIBUTARY_RUN_DIR/${1//[^A-Za-z0-9_-]/_}.out" rc tests bad
+	shift
+	"$@" >"$out" 2>&1
+	rc=$?
+	cat "$out"
+	tests=$(sed -nE 's/^Files=[0-9]+, Tests=([0-9]+),.*/\1/p' "$out")
+	bad=$(grep -E '^Failed [0-9]+/[0-9]+ subtests' "$out" | sed -nE 's/^Failed ([0-9]+)\/.*/\1/p' | awk '{s+=$1} END {print s+0}')
+	[ $rc -ne 0 ] && [ "$bad" -eq 0 ] && bad=1
+	record "$name" "$((${tests:-0} - bad))" "$bad"
+}
 
 # Seed the source servers for the live suites.
 for f in test/fixtures/mariadb/*.sql; do
@@ -83,34 +96,21 @@ summary+=("$(printf '%-14s %5d passed, %d failed (inside ctest)' "gtest cases" "
 section "pgTAP (pg_prove)"
 PGOPTIONS="-c client_min_messages=warning" psql -qAtX -v ON_ERROR_STOP=1 -c "CREATE EXTENSION IF NOT EXISTS pgtap" \
 	-c "CREATE EXTENSION IF NOT EXISTS tributary" >/dev/null
-pg_prove --ext .sql -r test/pgtap >"$TRIBUTARY_RUN_DIR/pgtap.out" 2>&1
-rc=$?
-cat "$TRIBUTARY_RUN_DIR/pgtap.out"
-tests=$(sed -nE 's/^Files=[0-9]+, Tests=([0-9]+),.*/\1/p' "$TRIBUTARY_RUN_DIR/pgtap.out")
-bad=$(grep -E '^Failed [0-9]+/[0-9]+ subtests' "$TRIBUTARY_RUN_DIR/pgtap.out" | sed -nE 's/^Failed ([0-9]+)\/.*/\1/p' | awk '{s+=$1} END {print s+0}')
-[ $rc -ne 0 ] && [ "$bad" -eq 0 ] && bad=1
-record "pgTAP" "$((${tests:-0} - bad))" "$bad"
+tap_suite pgTAP pg_prove --ext .sql -r test/pgtap
 
-# Loader integration scenarios: TAP-producing scripts, through prove.
+# Loader integration scenarios: TAP-producing scripts.
 section "integration (prove)"
 export TRIBUTARY_BIN=$root/build/tributary
-prove -v -e bash test/integration/*.sh >"$TRIBUTARY_RUN_DIR/integration.out" 2>&1
-rc=$?
-cat "$TRIBUTARY_RUN_DIR/integration.out"
-tests=$(sed -nE 's/^Files=[0-9]+, Tests=([0-9]+),.*/\1/p' "$TRIBUTARY_RUN_DIR/integration.out")
-bad=$(grep -E '^Failed [0-9]+/[0-9]+ subtests' "$TRIBUTARY_RUN_DIR/integration.out" | sed -nE 's/^Failed ([0-9]+)\/.*/\1/p' | awk '{s+=$1} END {print s+0}')
-[ $rc -ne 0 ] && [ "$bad" -eq 0 ] && bad=1
-record "integration" "$((${tests:-0} - bad))" "$bad"
+tap_suite integration prove -v -e bash test/integration/*.sh
+
+# Documentation: the README and docs/ transcripts run and compared, the reference
+# complete (test/doctest/doc_coverage.t), the man page (test/doctest/man_page.t).
+section "docs (prove)"
+tap_suite docs prove -v test/doctest/
 
 # The fast subset of the fault and bad-input suite (the whole one: make test-faults).
 section "faults (fast subset)"
-test/faults/run_faults.sh --fast >"$TRIBUTARY_RUN_DIR/faults.out" 2>&1
-rc=$?
-cat "$TRIBUTARY_RUN_DIR/faults.out"
-tests=$(sed -nE 's/^Files=[0-9]+, Tests=([0-9]+),.*/\1/p' "$TRIBUTARY_RUN_DIR/faults.out")
-bad=$(grep -E '^Failed [0-9]+/[0-9]+ subtests' "$TRIBUTARY_RUN_DIR/faults.out" | sed -nE 's/^Failed ([0-9]+)\/.*/\1/p' | awk '{s+=$1} END {print s+0}')
-[ $rc -ne 0 ] && [ "$bad" -eq 0 ] && bad=1
-record "faults (fast)" "$((${tests:-0} - bad))" "$bad"
+tap_suite "faults (fast)" test/faults/run_faults.sh --fast
 
 section "summary"
 for line in "${summary[@]}"; do echo "$line"; done

@@ -39,23 +39,18 @@ key_text(const Key &key)
 	return nlohmann::json(key).dump();
 }
 
-/* Orphans found in a slice: removed or marked when asked to. */
+/* Orphans found in a slice: kept for removal (or marking) once every step has run, children
+ * first (run_command.cpp), so that a parent is not refused while its children remain. */
 void
-handle_orphans(PgTarget &target, const Step &step, long run_id, const CheckOptions &o,
-			   const std::vector<Mismatch> &found, CheckTotals &check)
+handle_orphans(const CheckOptions &o, const std::vector<Mismatch> &found, CheckTotals &check)
 {
 	if (!o.delete_orphans && o.mark_orphans.empty()) {
 		return;
 	}
-	std::vector<Key> orphans;
 	for (const Mismatch &m : found) {
 		if (m.kind == "extra") {
-			orphans.push_back(m.key);
+			check.orphans.push_back(m.key);
 		}
-	}
-	if (!orphans.empty()) {
-		check.orphans_changed +=
-			target.remove_orphans(step, run_id, orphans, o.delete_orphans ? "" : o.mark_orphans);
 	}
 }
 
@@ -107,7 +102,7 @@ find_missing(PgTarget &target, const Step &step, long run_id, const CheckOptions
 			check.repaired += static_cast<long>(loaded.size());
 			target.resolve_failures(step, run_id, loaded);
 		}
-		handle_orphans(target, step, run_id, o, c.mismatches, check);
+		handle_orphans(o, c.mismatches, check);
 		if (c.end) {
 			break;
 		}
@@ -153,7 +148,7 @@ verify(PgTarget &target, const Step &step, long run_id, const CheckOptions &o, C
 			add(totals, target.load_keys(step, run_id, again, &loaded));
 			target.resolve_failures(step, run_id, loaded);
 		}
-		handle_orphans(target, step, run_id, o, found, check);
+		handle_orphans(o, found, check);
 		/* Look again: what still differs stays a difference. */
 		std::set<std::string> left;
 		for (const Mismatch &m : target.compare_keys(step, all)) {

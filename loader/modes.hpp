@@ -35,6 +35,7 @@ struct CheckTotals {
 	long resolved = 0;		 /* retry-failed: failures resolved */
 	long still_failing = 0;	 /* retry-failed: failures that failed again */
 	std::vector<Mismatch> sample;
+	std::vector<Key> orphans; /* --delete-orphans / --mark-orphans: removed after every step ran */
 	/* Differences left when the mode is done. */
 	long remaining() const { return missing + different + extra - repaired; }
 };

@@ -568,6 +568,29 @@ cmd_run(const Globals &g, const RunOptions &o, std::vector<StepOutcome> *outcome
 		t.join();
 	}
 
+	/* Orphans (find-missing, verify with --delete-orphans/--mark-orphans): children first. */
+	for (size_t i = steps.size(); i-- > 0;) {
+		if (results[i].outcome != Outcome::done || results[i].check.orphans.empty() || g_stop) {
+			continue;
+		}
+		try {
+			std::unique_ptr<Session> own;
+			if (shared == nullptr) {
+				own = std::make_unique<Session>(connect(g.connect), false);
+			}
+			PgTarget target(shared != nullptr ? *shared : *own, Mode::full);
+			const long n = target.remove_orphans(steps[i], run_id, results[i].check.orphans,
+												 o.delete_orphans ? "" : o.mark_orphans);
+			results[i].check.orphans_changed += n;
+			if (o.mode == "verify" && o.repair) {
+				results[i].check.repaired += n; /* the extra rows are gone or marked */
+			}
+			results[i].totals.failed += static_cast<long>(results[i].check.orphans.size()) - n;
+		} catch (const std::exception &e) {
+			results[i].outcome = Outcome::failed;
+			results[i].error = std::string("orphans: ") + e.what();
+		}
+	}
 	/* --replace: children first, so that a parent's stale row is no longer referred to. */
 	bool all_done = true;
 	for (const StepResult &r : results) {
@@ -591,20 +614,21 @@ cmd_run(const Globals &g, const RunOptions &o, std::vector<StepOutcome> *outcome
 	}
 	double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 	long read = 0, written = 0, failed = 0;
-	bool any_failed = false, any_locked = false;
+	bool any_failed = false, any_locked = false, any_blocked = false;
 	std::string message;
 	for (size_t i = 0; i < steps.size(); i++) {
 		read += results[i].totals.rows_read;
 		written += results[i].totals.inserted + results[i].totals.updated;
 		failed += results[i].totals.failed;
-		any_failed |= results[i].outcome == Outcome::failed || results[i].outcome == Outcome::blocked;
+		any_failed |= results[i].outcome == Outcome::failed;
+		any_blocked |= results[i].outcome == Outcome::blocked;
 		any_locked |= results[i].outcome == Outcome::locked;
 		if (!results[i].error.empty() && message.empty()) {
 			message = steps[i].name + ": " + results[i].error;
 		}
 	}
 	std::string status = g_stop ? "interrupted"
-						 : any_failed || any_locked ? "failed"
+						 : any_failed || any_locked || any_blocked ? "failed"
 						 : failed > 0 ? "succeeded_with_failures"
 									  : "succeeded";
 	finish_run(session, run_id, status, read, written, failed, message);
@@ -628,12 +652,15 @@ cmd_run(const Globals &g, const RunOptions &o, std::vector<StepOutcome> *outcome
 			print_error(results[i].error, {},
 						"Wait for the other run to finish, or run again with --wait.");
 		} else if (results[i].outcome == Outcome::failed) {
-			print_error("step \"" + steps[i].name + "\" [" + steps[i].source + "] failed",
-						results[i].error, "Fix the cause and run again: the step resumes after its last committed batch.");
+			print_error("step \"" + steps[i].name + "\" [" + steps[i].source + "] failed", results[i].error,
+						o.mode == "full" && results[i].totals.batches > 0
+							? "Fix the cause and run again: the step resumes after its last committed batch."
+							: "Fix the cause and run again.");
 		}
 	}
 	/* --metrics-file: each step's outcome, the run's status and exit code (loader/metrics.hpp). */
-	const int code = run_exit_code(o, results, any_failed, any_locked, failed);
+	/* Steps held back by a locked dependency: a locked run (4), not a broken one (3). */
+	const int code = run_exit_code(o, results, any_failed || (any_blocked && !any_locked), any_locked, failed);
 	for (size_t i = 0; i < steps.size(); i++) {
 		metrics.step_end(steps[i], results[i].totals, results[i].seconds, outcome_name(results[i].outcome));
 	}

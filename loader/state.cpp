@@ -853,8 +853,12 @@ PgTarget::shape(const Step &step)
 		if (!windowed()) {
 			return std::string();
 		}
+		/* For timestamps the upper end is exclusive, one microsecond above the high-water
+		 * mark: a source with finer fractions (SQL Server's datetime2(7)) has its newest row
+		 * just above the mark as PostgreSQL reads it. */
+		const bool fine = sh->ua_type.rfind("timestamp", 0) == 0;
 		return " AND (" + ua + " > $" + std::to_string(first) + "::" + sh->ua_type + " AND " + ua +
-			   " <= $" + std::to_string(first + 1) + "::" + sh->ua_type + ")";
+			   (fine ? " < $" : " <= $") + std::to_string(first + 1) + "::" + sh->ua_type + ")";
 	};
 	/*
 	 * A batch is two statements: the key of its last row (only the key is read, so a
@@ -997,10 +1001,15 @@ PgTarget::begin_step(const Step &step, long run_id)
 		 * touched), whether or not the transform view lets max() itself be pushed.
 		 */
 		const std::string ua = tx.quote_name(step.updated_at_column);
-		auto high = tx.exec_params1("SELECT max(" + ua + ")::text FROM " + step.source_relation +
-										" WHERE " + ua + " > $1::" + sh.ua_type,
-									from)[0];
-		m_windows[step_id(step)] = {from, high.is_null() ? std::string() : high.as<std::string>()};
+		const bool fine = sh.ua_type.rfind("timestamp", 0) == 0;
+		auto high = tx.exec_params1(std::string("SELECT m::text, ") +
+										(fine ? "(m + interval '1 microsecond')::text" : "m::text") +
+										" FROM (SELECT max(" + ua + ") AS m FROM " + step.source_relation +
+										" WHERE " + ua + " > $1::" + sh.ua_type + ") s",
+									from);
+		m_windows[step_id(step)] = {from, high[0].is_null() ? std::string() : high[0].as<std::string>()};
+		m_window_ends[step_id(step)] =
+			high[0].is_null() ? std::string() : high[fine ? 1 : 0].as<std::string>();
 		u.commit();
 		return std::nullopt;
 	}
@@ -1227,9 +1236,8 @@ std::vector<std::string>
 PgTarget::with_window(const Step &step, std::vector<std::string> params) const
 {
 	if (windowed()) {
-		const auto &w = m_windows.at(step_id(step));
-		params.push_back(w.first);
-		params.push_back(w.second);
+		params.push_back(m_windows.at(step_id(step)).first);
+		params.push_back(m_window_ends.at(step_id(step)));
 	}
 	return params;
 }

@@ -254,6 +254,8 @@ private:
 	std::vector<std::pair<std::string, std::shared_ptr<Shape>>> m_shapes;
 	/* Diff mode, per step and source: (low, high) of the window; high empty = no rows. */
 	std::map<std::string, std::pair<std::string, std::string>> m_windows;
+	/* …and the end the statements use: for timestamps one microsecond above the mark */
+	std::map<std::string, std::string> m_window_ends;
 };
 
 } // namespace loader

@@ -47,8 +47,28 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email IN ('a', 'it''s
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email = 'back\slash';      -- backslash: hex
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email <> 'x';              -- text <>: local
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email > 'm';               -- text order: local
-EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email LIKE 'a%';           -- LIKE: local
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE NOT (email = 'x');         -- NOT of superset
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email = 'x' COLLATE "C";   -- deterministic collation
+CREATE COLLATION dp_ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+CREATE COLLATION dp_icu (provider = icu, locale = 'und');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email = 'X' COLLATE dp_ci; -- nondeterministic: local
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email COLLATE dp_ci IN ('X', 'y'); -- nondeterministic IN
+-- LIKE: exact under utf8mb4_bin; ILIKE: a superset (non-ASCII widened to _), rechecked
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email LIKE 'a%';           -- LIKE
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email NOT LIKE '%\_x';      -- NOT LIKE, escaped _
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email LIKE 'a#%b' ESCAPE '#'; -- ESCAPE: normalized
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email LIKE 'it''s%';       -- quote
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE name ILIKE 'ärger%';       -- ILIKE: superset
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE name NOT ILIKE 'a%';       -- NOT ILIKE: local
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE name ILIKE 'a%' COLLATE dp_icu; -- ICU lower(): local
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE name LIKE 'a%' COLLATE dp_icu;  -- LIKE: any deterministic
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE NOT (name ILIKE 'a%');     -- NOT of superset: local
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE NOT (name LIKE 'a%');      -- NOT of exact LIKE
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email LIKE 'a\';           -- lone escape: local
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email LIKE name;           -- pattern not constant
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE avatar LIKE 'a%'::bytea;    -- bytea LIKE: local
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email::char(120) LIKE 'a%'; -- char pads: local
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email LIKE 'a%' ORDER BY id LIMIT 2; -- exact: LIMIT pushed
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE avatar = '\x00ff';         -- bytea
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE lower(email) = 'x';        -- function: local
 -- ORDER BY, LIMIT/OFFSET (keyset batches)
@@ -74,5 +94,7 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT n FROM dp_q WHERE n = 1;
 
 RESET TimeZone;
 DROP FOREIGN TABLE dp_users, dp_q;
+DROP COLLATION dp_ci;
+DROP COLLATION dp_icu;
 DROP USER MAPPING FOR CURRENT_USER SERVER dp_srv;
 DROP SERVER dp_srv;

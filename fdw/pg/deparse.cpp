@@ -25,6 +25,8 @@ extern "C" {
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "catalog/pg_aggregate.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_database.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
@@ -32,6 +34,7 @@ extern "C" {
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "utils/builtins.h"
@@ -134,9 +137,9 @@ comparable(Family a, Family b)
 		   (a == Family::timestamp && b == Family::date);
 }
 
-/* The operators we send, by name: built-in comparisons only. */
+/* The name of a built-in operator (static storage), or NULL if it is not one we know. */
 const char *
-comparison_name(Oid opno)
+builtin_operator_name(Oid opno)
 {
 	if (opno >= FirstGenbkiObjectId) {
 		return nullptr;
@@ -146,7 +149,7 @@ comparison_name(Oid opno)
 		elog(ERROR, "cache lookup failed for operator %u", opno);
 	}
 	const char *name = NameStr(((Form_pg_operator) GETSTRUCT(tuple))->oprname);
-	static const char *const names[] = {"=", "<>", "<", "<=", ">", ">="};
+	static const char *const names[] = {"=", "<>", "<", "<=", ">", ">=", "~~", "!~~", "~~*", "!~~*"};
 	const char *found = nullptr;
 	for (const char *n : names) {
 		if (strcmp(name, n) == 0) {
@@ -155,6 +158,101 @@ comparison_name(Oid opno)
 	}
 	ReleaseSysCache(tuple);
 	return found;
+}
+
+/* The operators we send as comparisons, by name: built-in comparisons only. */
+const char *
+comparison_name(Oid opno)
+{
+	const char *name = builtin_operator_name(opno);
+	return name != nullptr && name[0] != '~' && name[0] != '!' ? name : nullptr;
+}
+
+/* Is opno one of the built-in LIKE operators? */
+bool
+like_kind_of(Oid opno, remote::LikeKind *kind)
+{
+	const char *name = builtin_operator_name(opno);
+	if (name == nullptr) {
+		return false;
+	}
+	if (strcmp(name, "~~") == 0) {
+		*kind = remote::LikeKind::like;
+	} else if (strcmp(name, "!~~") == 0) {
+		*kind = remote::LikeKind::not_like;
+	} else if (strcmp(name, "~~*") == 0) {
+		*kind = remote::LikeKind::ilike;
+	} else if (strcmp(name, "!~~*") == 0) {
+		*kind = remote::LikeKind::not_ilike;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Text comparisons are sent only under a deterministic collation: an ICU
+ * case-insensitive one makes 'A' = 'a' locally, which no remote form reproduces.
+ */
+bool
+deterministic_collation(Oid collid)
+{
+	return OidIsValid(collid) && get_collation_isdeterministic(collid);
+}
+
+/*
+ * Does ILIKE fold case here the way the dialects assume: character by character, with
+ * the C library's lower case (one character to one character), and without the
+ * Turkic dotted/dotless i rules? ICU lower-casing may change a string's length
+ * ('İ' → 'i̇'), which no one-character wildcard reproduces.
+ */
+bool
+ilike_folds_simply(Oid collid)
+{
+	char provider;
+	const char *ctype;
+	if (collid == DEFAULT_COLLATION_OID) {
+		HeapTuple tuple = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(MyDatabaseId));
+		if (!HeapTupleIsValid(tuple)) {
+			elog(ERROR, "cache lookup failed for database %u", MyDatabaseId);
+		}
+		Form_pg_database db = (Form_pg_database) GETSTRUCT(tuple);
+		provider = db->datlocprovider;
+		bool isnull;
+		Datum d = SysCacheGetAttr(DATABASEOID, tuple, Anum_pg_database_datctype, &isnull);
+		ctype = isnull ? "" : TextDatumGetCString(d);
+		ReleaseSysCache(tuple);
+	} else {
+		HeapTuple tuple = SearchSysCache1(COLLOID, ObjectIdGetDatum(collid));
+		if (!HeapTupleIsValid(tuple)) {
+			elog(ERROR, "cache lookup failed for collation %u", collid);
+		}
+		Form_pg_collation coll = (Form_pg_collation) GETSTRUCT(tuple);
+		provider = coll->collprovider;
+		bool isnull;
+		Datum d = SysCacheGetAttr(COLLOID, tuple, Anum_pg_collation_collctype, &isnull);
+		ctype = isnull ? "" : TextDatumGetCString(d);
+		ReleaseSysCache(tuple);
+	}
+	if (provider != COLLPROVIDER_LIBC && provider != COLLPROVIDER_DEFAULT) {
+		return false;
+	}
+	return pg_strncasecmp(ctype, "tr", 2) != 0 && pg_strncasecmp(ctype, "az", 2) != 0;
+}
+
+/* Does a PostgreSQL LIKE pattern end with a lone escape character (an error locally)? */
+bool
+ends_with_lone_escape(const char *pattern)
+{
+	for (const char *p = pattern; *p != '\0'; p++) {
+		if (*p == '\\') {
+			if (p[1] == '\0') {
+				return true;
+			}
+			p++;
+		}
+	}
+	return false;
 }
 
 /* Implicit casts that keep values exact on both sides. */
@@ -229,9 +327,67 @@ const_is_shippable(Const *c)
 	}
 }
 
+const remote::Dialect &
+walk_dialect(const Walk &w)
+{
+	return dialect_for(w.info->driver);
+}
+
+Shippable
+walk_like(Walk &w, OpExpr *op, remote::LikeKind kind)
+{
+	Expr *left = static_cast<Expr *>(linitial(op->args));
+	Expr *right = static_cast<Expr *>(lsecond(op->args));
+	while (IsA(left, RelabelType)) {
+		left = reinterpret_cast<RelabelType *>(left)->arg;
+	}
+	if (!IsA(left, Var) || reinterpret_cast<Var *>(left)->varno != static_cast<int>(w.baserel->relid) ||
+		reinterpret_cast<Var *>(left)->varlevelsup != 0 || reinterpret_cast<Var *>(left)->varattno <= 0) {
+		return fail(w, "LIKE is sent only for a column of the foreign table");
+	}
+	const Oid vartype = reinterpret_cast<Var *>(left)->vartype;
+	if (vartype != TEXTOID && vartype != VARCHAROID) {
+		return fail(w, "LIKE is sent only for text and varchar columns (char pads, bytea has "
+					   "no characters)");
+	}
+	if (!IsA(right, Const) || reinterpret_cast<Const *>(right)->consttype != TEXTOID ||
+		reinterpret_cast<Const *>(right)->constisnull) {
+		return fail(w, "the LIKE pattern is not a constant");
+	}
+	if (!deterministic_collation(op->inputcollid)) {
+		return fail(w, "the collation is nondeterministic");
+	}
+	const char *pattern = TextDatumGetCString(reinterpret_cast<Const *>(right)->constvalue);
+	if (ends_with_lone_escape(pattern)) {
+		return fail(w, "the pattern ends with an escape character (an error locally)");
+	}
+	const bool folds = kind == remote::LikeKind::ilike || kind == remote::LikeKind::not_ilike;
+	if (folds && !ilike_folds_simply(op->inputcollid)) {
+		return fail(w, "ILIKE folds case by the collation's own rules (ICU or Turkic), "
+					   "which the source does not share");
+	}
+	const remote::Dialect *d = &walk_dialect(w);
+	const remote::Support support = guarded([d, kind]() { return d->like_support(kind); });
+	switch (support) {
+	case remote::Support::exact:
+		return Shippable::exact;
+	case remote::Support::superset:
+		return Shippable::superset;
+	case remote::Support::none:
+		break;
+	}
+	return fail(w, folds ? "the source has no case-insensitive match that selects at least "
+						   "PostgreSQL's rows for NOT ILIKE"
+						 : "the source has no LIKE with PostgreSQL's semantics");
+}
+
 Shippable
 walk_op(Walk &w, OpExpr *op)
 {
+	remote::LikeKind like_kind;
+	if (list_length(op->args) == 2 && like_kind_of(op->opno, &like_kind)) {
+		return walk_like(w, op, like_kind);
+	}
 	const char *name = comparison_name(op->opno);
 	if (name == nullptr || list_length(op->args) != 2) {
 		return fail(w, "operator is not one the source evaluates the same way");
@@ -253,6 +409,10 @@ walk_op(Walk &w, OpExpr *op)
 		return s;
 	}
 	if (lf == Family::text) {
+		if (!deterministic_collation(op->inputcollid) &&
+			exprType(reinterpret_cast<Node *>(left)) != BYTEAOID) {
+			return fail(w, "the collation is nondeterministic");
+		}
 		if (strcmp(name, "=") != 0) {
 			return fail(w, "text ordering and inequality differ under the source's "
 						   "collation (case, accents, trailing spaces)");
@@ -286,6 +446,10 @@ walk_array_op(Walk &w, ScalarArrayOpExpr *saop)
 	ArrayType *a = DatumGetArrayTypeP(arr->constvalue);
 	if (ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a)) == 0) {
 		return fail(w, "the array is empty");
+	}
+	if (lf == Family::text && exprType(reinterpret_cast<Node *>(left)) != BYTEAOID &&
+		!deterministic_collation(saop->inputcollid)) {
+		return fail(w, "the collation is nondeterministic");
 	}
 	Shippable s = walk(w, left);
 	if (s == Shippable::no) {
@@ -534,6 +698,24 @@ emit_array_op(Out &o, ScalarArrayOpExpr *saop)
 	appendStringInfoString(o.buf, "))");
 }
 
+/* A LIKE-family condition, spelled by the dialect (walk_like checked its shape). */
+void
+emit_like(Out &o, OpExpr *op, remote::LikeKind kind)
+{
+	StringInfoData lhs;
+	initStringInfo(&lhs);
+	StringInfo saved = o.buf;
+	o.buf = &lhs;
+	emit(o, static_cast<Expr *>(linitial(op->args)));
+	o.buf = saved;
+	char *pattern = text_in_utf8(castNode(Const, lsecond(op->args))->constvalue);
+	const remote::Dialect *d = o.dialect;
+	const char *left = lhs.data;
+	appendStringInfoString(o.buf, dialect_text([d, left, pattern, kind]() {
+							   return d->like(left, pattern, kind);
+						   }));
+}
+
 void
 emit_aggregate(Out &o, Aggref *agg)
 {
@@ -575,6 +757,11 @@ emit(Out &o, Expr *expr)
 		return;
 	case T_OpExpr: {
 		OpExpr *op = reinterpret_cast<OpExpr *>(expr);
+		remote::LikeKind like_kind;
+		if (like_kind_of(op->opno, &like_kind)) {
+			emit_like(o, op, like_kind);
+			return;
+		}
 		appendStringInfoChar(o.buf, '(');
 		emit(o, static_cast<Expr *>(linitial(op->args)));
 		appendStringInfo(o.buf, " %s ", comparison_name(op->opno));

@@ -1070,6 +1070,45 @@ deparse_select(PlannerInfo *root, RelOptInfo *baserel, RelInfo *info, List *tlis
 }
 
 char *
+deparse_analyze(Driver driver, Relation rel, List *options, double fraction, List **attnos,
+				bool *sampled)
+{
+	const remote::Dialect &d = dialect_for(driver);
+	const Oid relid = RelationGetRelid(rel);
+	TupleDesc desc = RelationGetDescr(rel);
+	StringInfoData list;
+	initStringInfo(&list);
+	*attnos = NIL;
+	for (int i = 1; i <= desc->natts; i++) {
+		if (TupleDescAttr(desc, i - 1)->attisdropped) {
+			continue;
+		}
+		if (*attnos != NIL) {
+			appendStringInfoString(&list, ", ");
+		}
+		appendStringInfoString(&list, quote_ident(d, remote_column_name(relid, i)));
+		*attnos = lappend_int(*attnos, i);
+	}
+	if (*attnos == NIL) {
+		appendStringInfoString(&list, "NULL");
+	}
+	StringInfoData rest;
+	initStringInfo(&rest);
+	appendStringInfo(&rest, "FROM %s", deparse_from(driver, relid, options));
+	*sampled = false;
+	if (fraction > 0 && fraction < 1) {
+		const char *cond = dialect_text([&d, fraction]() { return d.sample_condition(fraction); });
+		if (cond[0] != '\0') {
+			appendStringInfo(&rest, " WHERE %s", cond);
+			*sampled = true;
+		}
+	}
+	const char *sel = list.data;
+	const char *rst = rest.data;
+	return dialect_text([&d, sel, rst]() { return d.limit_query(sel, rst, -1, -1, false); });
+}
+
+char *
 deparse_local_expr(Oid relid, Index varno, Expr *expr)
 {
 	/* The deparse context knows one relation, as range table entry 1. */

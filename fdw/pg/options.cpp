@@ -289,6 +289,14 @@ driver_label(Driver driver)
 	return driver == Driver::mysql ? "MySQL" : "SQL Server";
 }
 
+Driver
+driver_of_server(Oid serverid)
+{
+	ForeignServer *server = GetForeignServer(serverid);
+	ForeignDataWrapper *fdw = GetForeignDataWrapper(server->fdwid);
+	return strcmp(fdw->fdwname, "tributary_mssql") == 0 ? Driver::mssql : Driver::mysql;
+}
+
 void
 validate_options(Driver driver, List *options, Oid catalog)
 {

@@ -46,14 +46,6 @@ option_cost(List *options, const char *name, Cost fallback)
 	return v != nullptr ? strtod(v, nullptr) : fallback;
 }
 
-Driver
-driver_of_server(Oid serverid)
-{
-	ForeignServer *server = GetForeignServer(serverid);
-	ForeignDataWrapper *fdw = GetForeignDataWrapper(server->fdwid);
-	return strcmp(fdw->fdwname, "tributary_mssql") == 0 ? Driver::mssql : Driver::mysql;
-}
-
 void
 classify_restrictions(PlannerInfo *root, RelOptInfo *baserel, RelInfo *info)
 {
@@ -84,6 +76,7 @@ remote_table_rows(RelOptInfo *baserel, RelInfo *info)
 {
 	if (option_bool(info->options, "use_remote_estimate", false)) {
 		CachedConnection *cc = get_connection(info->driver, info->serverid, info->userid);
+		claim_connection(cc, nullptr, nullptr); /* a cursor of a running scan moves aside */
 		remote::Connection *conn = cc->conn;
 		/* The schema and table as the source names them. */
 		const char *table = option_value(info->options, "table_name", get_rel_name(info->relid));

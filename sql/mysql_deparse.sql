@@ -27,6 +27,10 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE id <> 3 AND id >= -2;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE balance < 10.5;            -- numeric
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE score > 1.5;               -- float8
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE score = 'NaN';             -- NaN stays local
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE score > 0.1::real;         -- real: its exact double
+SET extra_float_digits = 0;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE score = 0.30000000000000004; -- exact, any extra_float_digits
+RESET extra_float_digits;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE consent;                   -- bool Var
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE NOT consent;               -- NOT
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE born = '2024-02-29';       -- date

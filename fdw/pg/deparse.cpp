@@ -31,6 +31,7 @@ extern "C" {
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
+#include "common/shortest_dec.h"
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
@@ -620,12 +621,25 @@ emit_const(Out &o, Const *c)
 		appendStringInfoString(o.buf, dialect_text([d, v]() { return d->boolean_literal(v); }));
 		return;
 	}
+	case FLOAT4OID:
+	case FLOAT8OID: {
+		/*
+		 * The exact value, whatever extra_float_digits says (float8out rounds to 15
+		 * digits when it is 0 or less). A real is sent as the double it equals: the
+		 * source compares a FLOAT column as a double, so the shortest text of the
+		 * float ("0.1") would name another number there.
+		 */
+		const double v = c->consttype == FLOAT4OID ? (double) DatumGetFloat4(c->constvalue)
+												   : DatumGetFloat8(c->constvalue);
+		char buf[DOUBLE_SHORTEST_DECIMAL_LEN];
+		double_to_shortest_decimal_buf(v, buf);
+		appendStringInfo(o.buf, buf[0] == '-' ? "(%s)" : "%s", buf);
+		return;
+	}
 	case INT2OID:
 	case INT4OID:
 	case INT8OID:
-	case NUMERICOID:
-	case FLOAT4OID:
-	case FLOAT8OID: {
+	case NUMERICOID: {
 		Oid out;
 		bool varlena;
 		getTypeOutputInfo(c->consttype, &out, &varlena);

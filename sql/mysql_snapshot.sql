@@ -47,6 +47,20 @@ FETCH ALL FROM c;
 CLOSE c;
 COMMIT;
 
+-- a spool larger than work_mem goes to a temporary file and is read back while the join
+-- resets its own memory between rows
+\! MYSQL_PWD="$TRIBUTARY_MYSQL_PASSWORD" mariadb --no-defaults -h 127.0.0.1 -P "$TRIBUTARY_MYSQL_PORT" -u "$TRIBUTARY_MYSQL_USER" regress -e "DROP TABLE IF EXISTS snap_big; CREATE TABLE snap_big (id INT PRIMARY KEY, pad VARCHAR(200)) SELECT seq AS id, REPEAT('x', 100 + seq % 50) AS pad FROM seq_1_to_5000"
+CREATE FOREIGN TABLE snap_big (id int, pad text) SERVER snap OPTIONS (table_name 'snap_big');
+SET work_mem = '64kB';
+SET enable_mergejoin = off;
+SET enable_nestloop = off;
+EXPLAIN (COSTS OFF) SELECT count(*), sum(length(x.pad)), sum(length(y.pad)) FROM snap_big x JOIN snap_big y ON y.id = x.id;
+SELECT count(*), sum(length(x.pad)), sum(length(y.pad)) FROM snap_big x JOIN snap_big y ON y.id = x.id;
+RESET work_mem;
+RESET enable_mergejoin;
+RESET enable_nestloop;
+DROP FOREIGN TABLE snap_big;
+
 -- isolation_level 'read_committed': no snapshot, each statement sees the latest data
 ALTER SERVER snap OPTIONS (ADD isolation_level 'read_committed');
 BEGIN;
@@ -58,4 +72,4 @@ COMMIT;
 DROP FOREIGN TABLE snap_a, snap_b;
 DROP USER MAPPING FOR CURRENT_USER SERVER snap;
 DROP SERVER snap;
-\! MYSQL_PWD="$TRIBUTARY_MYSQL_PASSWORD" mariadb --no-defaults -h 127.0.0.1 -P "$TRIBUTARY_MYSQL_PORT" -u "$TRIBUTARY_MYSQL_USER" regress -e "DROP TABLE snap_a, snap_b"
+\! MYSQL_PWD="$TRIBUTARY_MYSQL_PASSWORD" mariadb --no-defaults -h 127.0.0.1 -P "$TRIBUTARY_MYSQL_PORT" -u "$TRIBUTARY_MYSQL_USER" regress -e "DROP TABLE snap_a, snap_b, snap_big"

@@ -266,7 +266,15 @@ spool_scan(void *arg)
 TupleTableSlot *
 next_spooled_row(ScanState *st, TupleTableSlot *slot)
 {
-	if (!tuplestore_gettupleslot(st->spool, true, false, st->spool_slot)) {
+	/*
+	 * A tuple read back from the spool's file is palloc'd in the current context and
+	 * freed by spool_slot at the next read: it must not live in a per-tuple context
+	 * that a caller (a join probing this scan) resets in between.
+	 */
+	MemoryContext old = MemoryContextSwitchTo(st->cxt);
+	const bool found = tuplestore_gettupleslot(st->spool, true, false, st->spool_slot);
+	MemoryContextSwitchTo(old);
+	if (!found) {
 		return slot;
 	}
 	slot_getallattrs(st->spool_slot);

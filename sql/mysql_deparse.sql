@@ -81,6 +81,8 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users ORDER BY id DESC LIMIT 10 O
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users ORDER BY balance NULLS FIRST LIMIT 3;  -- nullable
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users ORDER BY email LIMIT 3;          -- text order: local sort
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email = 'x' LIMIT 3;       -- recheck: no LIMIT pushdown
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id, email FROM dp_users WHERE id > 5 LIMIT 3;     -- LIMIT alone
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users LIMIT 3 OFFSET 10;                -- LIMIT, OFFSET
 -- aggregates the loader needs
 EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM dp_users;                            -- count(*)
 EXPLAIN (VERBOSE, COSTS OFF) SELECT max(updated_at) FROM dp_users WHERE consent;      -- high-water mark

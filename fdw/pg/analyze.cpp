@@ -22,6 +22,7 @@
 #include "fdw/pg/convert.hpp"
 #include "fdw/pg/deparse.hpp"
 #include "fdw/pg/guard.hpp"
+#include "fdw/pg/remote_cursor.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -63,15 +64,8 @@ delete_analyze_cursor(AnalyzeState *st, bool cleanup)
 	}
 	st->cursor = nullptr;
 	release_stream(st->cc, st);
-	if (cleanup) {
-		try {
-			delete cursor;
-		} catch (...) {
-		}
-		return;
-	}
 	ErrorSite site{driver_label(st->driver), st->cc->server_name, st->relname};
-	guarded(site, [cursor]() { delete cursor; });
+	delete_remote_cursor(site, cursor, cleanup);
 }
 
 void
@@ -112,42 +106,16 @@ void
 open_analyze_cursor(AnalyzeState *st, const char *sql)
 {
 	claim_connection(st->cc, st, nullptr);
-	remote::Connection *conn = st->cc->conn;
 	ErrorSite site{driver_label(st->driver), st->cc->server_name, st->relname};
-	st->cursor = guarded(site, [conn, sql]() {
-		remote::Query q;
-		q.sql = sql;
-		try {
-			return conn->open(q).release();
-		} catch (remote::RemoteError &e) {
-			e.set_query(sql);
-			throw;
-		}
-	});
+	st->cursor = open_remote_cursor(site, st->cc->conn, sql, nullptr, 0);
 }
 
 /* Advance the cursor; the row's cells in st->row. false at the end of the result. */
 bool
 next_analyze_row(AnalyzeState *st, const char *sql)
 {
-	remote::Cursor *cursor = st->cursor;
-	const remote::Cell **row = st->row;
-	const int ncols = st->ncols;
 	ErrorSite site{driver_label(st->driver), st->cc->server_name, st->relname};
-	return guarded(site, [cursor, row, ncols, sql]() {
-		try {
-			if (!cursor->next()) {
-				return false;
-			}
-		} catch (remote::RemoteError &e) {
-			e.set_query(sql);
-			throw;
-		}
-		for (int i = 0; i < ncols; i++) {
-			row[i] = &cursor->cell(static_cast<std::size_t>(i));
-		}
-		return true;
-	});
+	return fetch_remote_row(site, st->cursor, st->row, st->ncols, sql);
 }
 
 /* The current row as a heap tuple of the relation, in CurrentMemoryContext. */

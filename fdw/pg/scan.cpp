@@ -15,6 +15,7 @@
 #include "fdw/pg/convert.hpp"
 #include "fdw/pg/guard.hpp"
 #include "fdw/pg/relinfo.hpp"
+#include "fdw/pg/remote_cursor.hpp"
 
 extern "C" {
 #include "access/table.h"
@@ -68,17 +69,11 @@ delete_cursor(ScanState *st, bool cleanup)
 		return;
 	}
 	st->cursor = nullptr;
-	if (cleanup) {
-		/* Aborting: a destructor never throws; anything else is swallowed. */
-		try {
-			delete cursor;
-		} catch (...) {
-		}
-		return;
+	if (!cleanup) {
+		release_stream(st->cc, st);
 	}
-	release_stream(st->cc, st);
-	ErrorSite site{driver_label(st->driver), st->cc->server_name, st->relname};
-	guarded(site, [cursor]() { delete cursor; });
+	ErrorSite site{driver_label(st->driver), cleanup ? nullptr : st->cc->server_name, st->relname};
+	delete_remote_cursor(site, cursor, cleanup);
 }
 
 void
@@ -167,25 +162,8 @@ bool
 next_remote_row(ScanState *st, TupleTableSlot *slot)
 {
 	ExecClearTuple(slot);
-	remote::Cursor *cursor = st->cursor;
-	const remote::Cell **row = st->row;
-	int ncols = st->ncols;
 	ErrorSite site{driver_label(st->driver), st->cc->server_name, st->relname};
-	const char *sql = st->sql;
-	bool has_row = guarded(site, [cursor, row, ncols, sql]() {
-		try {
-			if (!cursor->next()) {
-				return false;
-			}
-		} catch (remote::RemoteError &e) {
-			e.set_query(sql);
-			throw;
-		}
-		for (int i = 0; i < ncols; i++) {
-			row[i] = &cursor->cell(static_cast<std::size_t>(i));
-		}
-		return true;
-	});
+	const bool has_row = fetch_remote_row(site, st->cursor, st->row, st->ncols, st->sql);
 	if (!has_row) {
 		st->finished = true;
 		delete_cursor(st, false);
@@ -199,10 +177,10 @@ next_remote_row(ScanState *st, TupleTableSlot *slot)
 	errcb.arg = st;
 	errcb.previous = error_context_stack;
 	error_context_stack = &errcb;
-	for (int i = 0; i < ncols; i++) {
+	for (int i = 0; i < st->ncols; i++) {
 		st->current_column = i;
 		int at = st->slot_index[i];
-		slot->tts_values[at] = convert_cell(&st->conv[i], *row[i], &slot->tts_isnull[at]);
+		slot->tts_values[at] = convert_cell(&st->conv[i], *st->row[i], &slot->tts_isnull[at]);
 	}
 	st->current_column = -1;
 	error_context_stack = errcb.previous;
@@ -302,22 +280,8 @@ open_cursor(ForeignScanState *node, ScanState *st)
 
 	/* Another scan of this transaction streaming on the connection spools its rest first. */
 	claim_connection(st->cc, st, spool_scan);
-	remote::Connection *conn = st->cc->conn;
-	const char *sql = st->sql;
-	const remote::Cell *params = st->params;
-	int nparams = st->nparams;
 	ErrorSite site{driver_label(st->driver), st->cc->server_name, st->relname};
-	st->cursor = guarded(site, [conn, sql, params, nparams]() {
-		remote::Query q;
-		q.sql = sql;
-		q.params.assign(params, params + nparams);
-		try {
-			return conn->open(q).release();
-		} catch (remote::RemoteError &e) {
-			e.set_query(sql);
-			throw;
-		}
-	});
+	st->cursor = open_remote_cursor(site, st->cc->conn, st->sql, st->params, st->nparams);
 }
 
 } // namespace

@@ -17,6 +17,7 @@
 
 namespace {
 
+using fuzz::env_value;
 using fuzz::Rng;
 
 constexpr int row_count = 160;
@@ -47,13 +48,6 @@ make_rows(Rng &r)
 	return rows;
 }
 
-std::string
-env_value(const char *name)
-{
-	const char *v = std::getenv(name);
-	return v != nullptr ? v : "";
-}
-
 /* A PostgreSQL session of the harness's test database, with the extension. */
 std::unique_ptr<pqxx::connection>
 pg_connect()
@@ -63,6 +57,57 @@ pg_connect()
 	tx.exec("SET client_min_messages = warning");
 	tx.exec("CREATE EXTENSION IF NOT EXISTS tributary");
 	return c;
+}
+
+/* Insert the rows with real parameters (never literals): id, s, b, i, n, f. */
+void
+insert_rows(tributary::remote::Connection &conn, const std::string &sql,
+            const std::vector<Row> &rows)
+{
+	using tributary::remote::CellKind;
+	for (const Row &row : rows) {
+		tributary::remote::Query q = mysql_live::query(sql);
+		q.param_storage = {row.s, row.b, row.n};
+		q.params.resize(6);
+		const auto bytes = [&q](std::size_t param, std::size_t stored, CellKind kind) {
+			q.params[param].kind = kind;
+			q.params[param].data = q.param_storage[stored].data();
+			q.params[param].size = q.param_storage[stored].size();
+		};
+		q.params[0].kind = CellKind::int64;
+		q.params[0].i = row.id;
+		bytes(1, 0, row.s_null ? CellKind::null : CellKind::text);
+		bytes(2, 1, row.b_null ? CellKind::null : CellKind::bytes);
+		q.params[3].kind = CellKind::int64;
+		q.params[3].i = row.i;
+		bytes(4, 2, CellKind::decimal);
+		q.params[5].kind = CellKind::float64;
+		q.params[5].f = row.f;
+		auto c = conn.open(q);
+		while (c->next()) {
+		}
+	}
+}
+
+/*
+ * schema.ft: the remote table through wrapper (coordinates from the harness's
+ * <env>_PORT/_DATABASE/_USER/_PASSWORD); schema.local: its copy, read through ft.
+ * The session then runs with extra_float_digits 0: exact literals must not depend on it
+ * (float8out rounds to 15 digits then).
+ */
+void
+make_foreign_and_local(pqxx::connection &pg, const std::string &schema, const char *wrapper,
+                       const std::string &env, const std::string &remote_table)
+{
+	pqxx::nontransaction tx(pg);
+	tx.exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+	tx.exec("CREATE SCHEMA " + schema);
+	fuzz::create_server(tx, schema + "_srv", wrapper, env);
+	tx.exec("CREATE FOREIGN TABLE " + schema + ".ft (id int, s text, b bytea, i bigint, "
+	        "n numeric, f float8) SERVER " + schema + "_srv OPTIONS (table_name " +
+	        tx.quote(remote_table) + ")");
+	tx.exec("CREATE TABLE " + schema + ".local AS SELECT * FROM " + schema + ".ft");
+	tx.exec("SET extra_float_digits = 0");
 }
 
 /* Runs conditions on the foreign table and on its local copy, and compares. */
@@ -229,51 +274,11 @@ TEST(FuzzPushdown, mysql_pushed_conditions_return_exactly_what_postgres_evaluate
 			}
 		}
 	} drop{"DROP TABLE IF EXISTS `" + t + "`"};
-	for (const Row &row : rows) {
-		tributary::remote::Query q = mysql_live::query("INSERT INTO `" + t + "` VALUES (?, ?, ?, ?, ?, ?)");
-		q.param_storage = {row.s, row.b, row.n};
-		q.params.resize(6);
-		q.params[0].kind = tributary::remote::CellKind::int64;
-		q.params[0].i = row.id;
-		q.params[1].kind = row.s_null ? tributary::remote::CellKind::null : tributary::remote::CellKind::text;
-		q.params[1].data = q.param_storage[0].data();
-		q.params[1].size = q.param_storage[0].size();
-		q.params[2].kind = row.b_null ? tributary::remote::CellKind::null : tributary::remote::CellKind::bytes;
-		q.params[2].data = q.param_storage[1].data();
-		q.params[2].size = q.param_storage[1].size();
-		q.params[3].kind = tributary::remote::CellKind::int64;
-		q.params[3].i = row.i;
-		q.params[4].kind = tributary::remote::CellKind::decimal;
-		q.params[4].data = q.param_storage[2].data();
-		q.params[4].size = q.param_storage[2].size();
-		q.params[5].kind = tributary::remote::CellKind::float64;
-		q.params[5].f = row.f;
-		auto c = my_conn.open(q);
-		while (c->next()) {
-		}
-	}
+	insert_rows(my_conn, "INSERT INTO `" + t + "` VALUES (?, ?, ?, ?, ?, ?)", rows);
 
 	auto pg = pg_connect();
 	const std::string schema = "fuzz_my_" + std::to_string(getpid());
-	{
-		pqxx::nontransaction tx(*pg);
-		tx.exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-		tx.exec("CREATE SCHEMA " + schema);
-		tx.exec("CREATE SERVER " + schema + "_srv FOREIGN DATA WRAPPER tributary_mysql OPTIONS "
-		        "(host '127.0.0.1', port " + tx.quote(env_value("TRIBUTARY_MYSQL_PORT")) +
-		        ", dbname " + tx.quote(env_value("TRIBUTARY_MYSQL_DATABASE")) + ")");
-		tx.exec("CREATE USER MAPPING FOR CURRENT_USER SERVER " + schema + "_srv OPTIONS (username " +
-		        tx.quote(env_value("TRIBUTARY_MYSQL_USER")) + ", password " +
-		        tx.quote(env_value("TRIBUTARY_MYSQL_PASSWORD")) + ")");
-		tx.exec("CREATE FOREIGN TABLE " + schema + ".ft (id int, s text, b bytea, i bigint, "
-		        "n numeric, f float8) SERVER " + schema + "_srv OPTIONS (table_name " +
-		        tx.quote(t) + ")");
-		tx.exec("CREATE TABLE " + schema + ".local AS SELECT * FROM " + schema + ".ft");
-		/* Exact literals must not depend on this (float8out rounds when it is 0). */
-		tx.exec("SET extra_float_digits = 0");
-	}
-	ASSERT_EQ(fuzz::column(*pg, "SELECT count(*) FROM " + schema + ".local"),
-	          std::vector<std::string>{std::to_string(row_count)});
+	make_foreign_and_local(*pg, schema, "tributary_mysql", "TRIBUTARY_MYSQL", t);
 	/* The copy holds exactly what was inserted. */
 	for (const Row &row : rows) {
 		if (!row.s_null) {
@@ -328,51 +333,11 @@ TEST(FuzzPushdown, tsql_pushed_conditions_return_exactly_what_postgres_evaluates
 			}
 		}
 	} drop{"DROP TABLE [" + t + "]"};
-	for (const Row &row : rows) {
-		tributary::remote::Query q =
-		    tds_live::query("INSERT INTO [" + t + "] VALUES (@P1, @P2, @P3, @P4, @P5, @P6)");
-		q.param_storage = {row.s, row.b, row.n};
-		q.params.resize(6);
-		q.params[0].kind = tributary::remote::CellKind::int64;
-		q.params[0].i = row.id;
-		q.params[1].kind = row.s_null ? tributary::remote::CellKind::null : tributary::remote::CellKind::text;
-		q.params[1].data = q.param_storage[0].data();
-		q.params[1].size = q.param_storage[0].size();
-		q.params[2].kind = row.b_null ? tributary::remote::CellKind::null : tributary::remote::CellKind::bytes;
-		q.params[2].data = q.param_storage[1].data();
-		q.params[2].size = q.param_storage[1].size();
-		q.params[3].kind = tributary::remote::CellKind::int64;
-		q.params[3].i = row.i;
-		q.params[4].kind = tributary::remote::CellKind::decimal;
-		q.params[4].data = q.param_storage[2].data();
-		q.params[4].size = q.param_storage[2].size();
-		q.params[5].kind = tributary::remote::CellKind::float64;
-		q.params[5].f = row.f;
-		auto c = tds_conn.open(q);
-		while (c->next()) {
-		}
-	}
+	insert_rows(tds_conn, "INSERT INTO [" + t + "] VALUES (@P1, @P2, @P3, @P4, @P5, @P6)", rows);
 
 	auto pg = pg_connect();
 	const std::string schema = "fuzz_ms_" + std::to_string(getpid());
-	{
-		pqxx::nontransaction tx(*pg);
-		tx.exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-		tx.exec("CREATE SCHEMA " + schema);
-		tx.exec("CREATE SERVER " + schema + "_srv FOREIGN DATA WRAPPER tributary_mssql OPTIONS "
-		        "(host '127.0.0.1', port " + tx.quote(env_value("TRIBUTARY_TDS_PORT")) +
-		        ", dbname " + tx.quote(env_value("TRIBUTARY_TDS_DATABASE")) + ")");
-		tx.exec("CREATE USER MAPPING FOR CURRENT_USER SERVER " + schema + "_srv OPTIONS (username " +
-		        tx.quote(env_value("TRIBUTARY_TDS_USER")) + ", password " +
-		        tx.quote(env_value("TRIBUTARY_TDS_PASSWORD")) + ")");
-		tx.exec("CREATE FOREIGN TABLE " + schema + ".ft (id int, s text, b bytea, i bigint, "
-		        "n numeric, f float8) SERVER " + schema + "_srv OPTIONS (table_name " +
-		        tx.quote(t) + ")");
-		tx.exec("CREATE TABLE " + schema + ".local AS SELECT * FROM " + schema + ".ft");
-		tx.exec("SET extra_float_digits = 0");
-	}
-	ASSERT_EQ(fuzz::column(*pg, "SELECT count(*) FROM " + schema + ".local"),
-	          std::vector<std::string>{std::to_string(row_count)});
+	make_foreign_and_local(*pg, schema, "tributary_mssql", "TRIBUTARY_TDS", t);
 
 	Oracle oracle(*pg, schema + ".ft", schema + ".local", seed);
 	check_common_conditions(r, *pg, oracle, rows);

@@ -181,6 +181,47 @@ like_pattern(Rng &r, const std::string &subject)
 	return out;
 }
 
+/* An environment variable's value, "" when unset. */
+inline std::string
+env_value(const char *name)
+{
+	const char *v = std::getenv(name);
+	return v != nullptr ? v : "";
+}
+
+/*
+ * A foreign server of wrapper for the harness's source <env> (TRIBUTARY_MYSQL or
+ * TRIBUTARY_TDS: _PORT, _DATABASE, _USER, _PASSWORD) and the current user's mapping.
+ */
+inline void
+create_server(pqxx::transaction_base &tx, const std::string &server, const char *wrapper,
+              const std::string &env)
+{
+	const auto var = [&](const char *name) { return tx.quote(env_value((env + name).c_str())); };
+	tx.exec("CREATE SERVER " + server + " FOREIGN DATA WRAPPER " + wrapper +
+	        " OPTIONS (host '127.0.0.1', port " + var("_PORT") + ", dbname " + var("_DATABASE") +
+	        ")");
+	tx.exec("CREATE USER MAPPING FOR CURRENT_USER SERVER " + server + " OPTIONS (username " +
+	        var("_USER") + ", password " + var("_PASSWORD") + ")");
+}
+
+/* PostgreSQL's notices and warnings on a connection (DETAIL, HINT…: verbose), kept. */
+class Notices final : public pqxx::errorhandler {
+  public:
+	Notices(pqxx::connection_base &c, std::string &sink) : pqxx::errorhandler(c), m_sink(sink) {}
+	bool operator()(const char msg[]) noexcept override
+	{
+		try {
+			m_sink += msg;
+		} catch (...) {
+		}
+		return false;
+	}
+
+  private:
+	std::string &m_sink;
+};
+
 /* PostgreSQL literals (the server-side quoting of libpq, never our own). */
 inline std::string
 pg_text(pqxx::connection_base &c, const std::string &s)

@@ -11,28 +11,7 @@
 
 namespace {
 
-std::string
-env_value(const char *name)
-{
-	const char *v = std::getenv(name);
-	return v != nullptr ? v : "";
-}
-
-class Notices final : public pqxx::errorhandler {
-  public:
-	Notices(pqxx::connection_base &c, std::string &sink) : pqxx::errorhandler(c), m_sink(sink) {}
-	bool operator()(const char msg[]) noexcept override
-	{
-		try {
-			m_sink += msg;
-		} catch (...) {
-		}
-		return false;
-	}
-
-  private:
-	std::string &m_sink;
-};
+using fuzz::Notices;
 
 double
 number(pqxx::connection &c, const std::string &sql)
@@ -71,12 +50,7 @@ TEST(ForeignAnalyze, mysql_source_samples_a_large_table)
 	{
 		pqxx::nontransaction tx(pg);
 		tx.exec("SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS tributary");
-		tx.exec("CREATE SERVER " + srv + " FOREIGN DATA WRAPPER tributary_mysql OPTIONS (host '127.0.0.1', port " +
-		        tx.quote(env_value("TRIBUTARY_MYSQL_PORT")) + ", dbname " +
-		        tx.quote(env_value("TRIBUTARY_MYSQL_DATABASE")) + ")");
-		tx.exec("CREATE USER MAPPING FOR CURRENT_USER SERVER " + srv + " OPTIONS (username " +
-		        tx.quote(env_value("TRIBUTARY_MYSQL_USER")) + ", password " +
-		        tx.quote(env_value("TRIBUTARY_MYSQL_PASSWORD")) + ")");
+		fuzz::create_server(tx, srv, "tributary_mysql", "TRIBUTARY_MYSQL");
 		tx.exec("CREATE FOREIGN TABLE " + srv + "_ft (id int, grp int, label text) SERVER " + srv +
 		        " OPTIONS (table_name " + tx.quote(t) + ")");
 		tx.exec("SET client_min_messages = info; ANALYZE VERBOSE " + srv + "_ft");
@@ -135,12 +109,7 @@ TEST(ForeignAnalyze, sql_server_table_is_read_whole_into_a_reservoir)
 	{
 		pqxx::nontransaction tx(pg);
 		tx.exec("SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS tributary");
-		tx.exec("CREATE SERVER " + srv + " FOREIGN DATA WRAPPER tributary_mssql OPTIONS (host '127.0.0.1', port " +
-		        tx.quote(env_value("TRIBUTARY_TDS_PORT")) + ", dbname " +
-		        tx.quote(env_value("TRIBUTARY_TDS_DATABASE")) + ")");
-		tx.exec("CREATE USER MAPPING FOR CURRENT_USER SERVER " + srv + " OPTIONS (username " +
-		        tx.quote(env_value("TRIBUTARY_TDS_USER")) + ", password " +
-		        tx.quote(env_value("TRIBUTARY_TDS_PASSWORD")) + ")");
+		fuzz::create_server(tx, srv, "tributary_mssql", "TRIBUTARY_TDS");
 		tx.exec("CREATE FOREIGN TABLE " + srv + "_ft (id int, grp int) SERVER " + srv +
 		        " OPTIONS (table_name " + tx.quote(t) + ")");
 		tx.exec("ALTER FOREIGN TABLE " + srv + "_ft ALTER COLUMN grp SET STATISTICS 10");

@@ -14,12 +14,8 @@
 
 namespace {
 
-std::string
-env_value(const char *name)
-{
-	const char *v = std::getenv(name);
-	return v != nullptr ? v : "";
-}
+using fuzz::env_value;
+using fuzz::Notices;
 
 std::string
 pg_log_path()
@@ -43,23 +39,6 @@ read_from(const std::string &path, std::streamoff offset)
 	out << in.rdbuf();
 	return out.str();
 }
-
-/* Notices and warnings (DETAIL, HINT, CONTEXT included: verbose), kept. */
-class Notices final : public pqxx::errorhandler {
-  public:
-	Notices(pqxx::connection_base &c, std::string &sink) : pqxx::errorhandler(c), m_sink(sink) {}
-	bool operator()(const char msg[]) noexcept override
-	{
-		try {
-			m_sink += msg;
-		} catch (...) {
-		}
-		return false;
-	}
-
-  private:
-	std::string &m_sink;
-};
 
 /* Everything PostgreSQL said back: rows, errors, notices, all in verbose form. */
 class Session {
@@ -135,18 +114,17 @@ TEST(MysqlSecrets, passwords_never_reach_errors_explain_or_the_server_log)
 	s.run("CREATE USER MAPPING FOR CURRENT_USER SERVER " + tls + " OPTIONS (username " +
 	      q(env_value("TRIBUTARY_MYSQL_USER")) + ", password " + q(password) + ")");
 	const std::string t = "secrets_t_" + suffix;
-	s.run("CREATE FOREIGN TABLE " + t + " (n int) SERVER " + srv +
-	      " OPTIONS (query 'SELECT seq AS n FROM seq_1_to_5')");
-	s.run("CREATE FOREIGN TABLE " + t + "_missing (n int) SERVER " + srv +
-	      " OPTIONS (table_name 'no_such_table_anywhere')");
-	s.run("CREATE FOREIGN TABLE " + t + "_text (n int) SERVER " + srv +
-	      " OPTIONS (query 'SELECT ''not a number'' AS n')");
-	s.run("CREATE FOREIGN TABLE " + t + "_slow (n int) SERVER " + srv +
-	      " OPTIONS (query 'SELECT SLEEP(10) AS n')");
-	s.run("CREATE FOREIGN TABLE " + t + "_bad (n int) SERVER " + bad +
-	      " OPTIONS (query 'SELECT 1 AS n')");
-	s.run("CREATE FOREIGN TABLE " + t + "_tls (n int) SERVER " + tls +
-	      " OPTIONS (query 'SELECT 1 AS n')");
+	const auto table = [&](const std::string &name, const std::string &server,
+	                       const std::string &options) {
+		s.run("CREATE FOREIGN TABLE " + name + " (n int) SERVER " + server + " OPTIONS (" +
+		      options + ")");
+	};
+	table(t, srv, "query 'SELECT seq AS n FROM seq_1_to_5'");
+	table(t + "_missing", srv, "table_name 'no_such_table_anywhere'");
+	table(t + "_text", srv, "query 'SELECT ''not a number'' AS n'");
+	table(t + "_slow", srv, "query 'SELECT SLEEP(10) AS n'");
+	table(t + "_bad", bad, "query 'SELECT 1 AS n'");
+	table(t + "_tls", tls, "query 'SELECT 1 AS n'");
 
 	/* The failures a mapping meets. */
 	EXPECT_NE(s.run("SELECT count(*) FROM " + t), "");

@@ -27,6 +27,10 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE id <> 3 AND id >= -2;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE balance < 10.5;            -- numeric
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE score > 1.5;               -- float8
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE score = 'NaN';             -- NaN stays local
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE score > 0.1::real;         -- real: its exact double
+SET extra_float_digits = 0;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE score = 0.30000000000000004; -- exact, any extra_float_digits
+RESET extra_float_digits;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE consent;                   -- bool Var
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE NOT consent;               -- NOT
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE born = '2024-02-29';       -- date
@@ -47,8 +51,28 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email IN ('a', 'it''s
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email = 'back\slash';      -- backslash: hex
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email <> 'x';              -- text <>: local
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email > 'm';               -- text order: local
-EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email LIKE 'a%';           -- LIKE: local
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE NOT (email = 'x');         -- NOT of superset
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email = 'x' COLLATE "C";   -- deterministic collation
+CREATE COLLATION dp_ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+CREATE COLLATION dp_icu (provider = icu, locale = 'und');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email = 'X' COLLATE dp_ci; -- nondeterministic: local
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email COLLATE dp_ci IN ('X', 'y'); -- nondeterministic IN
+-- LIKE: exact under utf8mb4_bin; ILIKE: a superset (non-ASCII widened to _), rechecked
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email LIKE 'a%';           -- LIKE
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email NOT LIKE '%\_x';      -- NOT LIKE, escaped _
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email LIKE 'a#%b' ESCAPE '#'; -- ESCAPE: normalized
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email LIKE 'it''s%';       -- quote
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE name ILIKE 'ärger%';       -- ILIKE: superset
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE name NOT ILIKE 'a%';       -- NOT ILIKE: local
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE name ILIKE 'a%' COLLATE dp_icu; -- ICU lower(): local
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE name LIKE 'a%' COLLATE dp_icu;  -- LIKE: any deterministic
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE NOT (name ILIKE 'a%');     -- NOT of superset: local
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE NOT (name LIKE 'a%');      -- NOT of exact LIKE
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email LIKE 'a\';           -- lone escape: local
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email LIKE name;           -- pattern not constant
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE avatar LIKE 'a%'::bytea;    -- bytea LIKE: local
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email::char(120) LIKE 'a%'; -- char pads: local
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email LIKE 'a%' ORDER BY id LIMIT 2; -- exact: LIMIT pushed
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE avatar = '\x00ff';         -- bytea
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE lower(email) = 'x';        -- function: local
 -- ORDER BY, LIMIT/OFFSET (keyset batches)
@@ -57,6 +81,8 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users ORDER BY id DESC LIMIT 10 O
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users ORDER BY balance NULLS FIRST LIMIT 3;  -- nullable
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users ORDER BY email LIMIT 3;          -- text order: local sort
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users WHERE email = 'x' LIMIT 3;       -- recheck: no LIMIT pushdown
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id, email FROM dp_users WHERE id > 5 LIMIT 3;     -- LIMIT alone
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users LIMIT 3 OFFSET 10;                -- LIMIT, OFFSET
 -- aggregates the loader needs
 EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM dp_users;                            -- count(*)
 EXPLAIN (VERBOSE, COSTS OFF) SELECT max(updated_at) FROM dp_users WHERE consent;      -- high-water mark
@@ -74,5 +100,7 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT n FROM dp_q WHERE n = 1;
 
 RESET TimeZone;
 DROP FOREIGN TABLE dp_users, dp_q;
+DROP COLLATION dp_ci;
+DROP COLLATION dp_icu;
 DROP USER MAPPING FOR CURRENT_USER SERVER dp_srv;
 DROP SERVER dp_srv;

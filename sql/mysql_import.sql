@@ -13,6 +13,14 @@ SET TimeZone = 'UTC';
 SET DateStyle = 'ISO';
 SELECT * FROM imported.all_types ORDER BY id;
 SELECT * FROM imported.small_things;
+-- MariaDB's JSON (LONGTEXT + CHECK json_valid) imports as jsonb, a plain LONGTEXT as text;
+-- a document that is not JSON is an error naming the column, or NULL by invalid_value
+IMPORT FOREIGN SCHEMA regress_types LIMIT TO (json_docs) FROM SERVER imp INTO imported;
+\d imported.json_docs
+SELECT id, doc, doc -> 'k' ->> 1 AS second, note FROM imported.json_docs WHERE id < 3 ORDER BY id;
+SELECT id, doc FROM imported.json_docs ORDER BY id;
+ALTER FOREIGN TABLE imported.json_docs ALTER COLUMN doc OPTIONS (ADD invalid_value 'null');
+SELECT id, doc FROM imported.json_docs ORDER BY id;
 -- EXCEPT, and a second import into another schema with options
 CREATE SCHEMA imported2;
 IMPORT FOREIGN SCHEMA regress_types EXCEPT (all_types) FROM SERVER imp INTO imported2;

@@ -32,6 +32,28 @@ SELECT count(*), min(id), max(id), max(updated_at) FROM users;
 SELECT count(*) FROM users WHERE id > 2;
 SELECT id, email FROM users WHERE id > 1 ORDER BY id LIMIT 2;
 SELECT id FROM listings WHERE id > 12 ORDER BY id LIMIT 10;
+-- LIKE is exact whatever the column's collation (utf8mb4_general_ci here), NOT LIKE too;
+-- ILIKE is sent as a superset and rechecked
+SELECT id FROM users WHERE email LIKE 'bob%' ORDER BY id;       -- not Bob@Example.com
+SELECT id FROM users WHERE name LIKE 'Bob';                     -- 'Bob  ' has two spaces
+SELECT id FROM users WHERE name LIKE 'Bob%' ORDER BY id;
+SELECT id FROM users WHERE name LIKE 'Zo_ _';                   -- one character each: ë, 🦊
+SELECT id FROM users WHERE name LIKE 'Zoe%';                    -- accents count
+SELECT id FROM users WHERE email NOT LIKE '%@example.com' ORDER BY id;
+SELECT id FROM users WHERE name ILIKE 'BOB%' ORDER BY id;
+SELECT id FROM users WHERE name ILIKE 'zoË%';
+SELECT id FROM users WHERE name ILIKE 'zoe%';                   -- ILIKE keeps accents
+CREATE FOREIGN TABLE like_rows (id int, s text) SERVER live OPTIONS (query
+	'SELECT 1 AS id, ''a%b'' AS s UNION ALL SELECT 2, ''axb'' UNION ALL SELECT 3, ''a_b'' UNION ALL SELECT 4, ''a\\b'' UNION ALL SELECT 5, ''A%B''');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM like_rows WHERE s LIKE 'a\%b';
+SELECT id FROM like_rows WHERE s LIKE 'a\%b' ORDER BY id;       -- a literal %
+SELECT id FROM like_rows WHERE s LIKE 'a_b' ORDER BY id;        -- _ is any one character
+SELECT id FROM like_rows WHERE s LIKE 'a\_b' ORDER BY id;       -- a literal _
+SELECT id FROM like_rows WHERE s LIKE 'a\\b' ORDER BY id;       -- a literal backslash
+SELECT id FROM like_rows WHERE s LIKE 'a#%b' ESCAPE '#' ORDER BY id;
+SELECT id FROM like_rows WHERE s ILIKE 'a\%b' ORDER BY id;
+SELECT id FROM like_rows WHERE s NOT LIKE 'a%' ORDER BY id;
+DROP FOREIGN TABLE like_rows;
 
 -- generic plans: a parameter travels as a remote parameter on every call
 CREATE FUNCTION email_of(p_id int) RETURNS text LANGUAGE plpgsql AS $$

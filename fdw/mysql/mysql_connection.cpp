@@ -12,6 +12,7 @@
 #include <charconv>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "fdw/mysql/mysql_cursor.hpp"
 #include "fdw/mysql/mysql_dialect.hpp"
@@ -77,11 +78,30 @@ set_option(MYSQL *m, mysql_option option, const T *value, const char *what)
 	}
 }
 
+/*
+ * TLS as the MySQL client's --ssl-mode names it, on MariaDB Connector/C 3.3:
+ *   preferred        TLS if the server offers it, else plain text; nothing verified
+ *   required         TLS or no connection; nothing verified (but see ssl_ca below)
+ *   verify_ca        TLS, and the server's certificate must chain to ssl_ca
+ *   verify_identity  as verify_ca, and the certificate must name the host we dialled
+ * Connector/C verifies the chain whenever a CA file is given (SSL_VERIFY_PEER), so
+ * required with ssl_ca behaves as verify_ca; its MYSQL_OPT_SSL_VERIFY_SERVER_CERT
+ * adds the host-name check (X509_check_host / X509_check_ip_asc), which is why
+ * verify_ca sets only the CA and verify_identity sets both. Both verify modes need
+ * ssl_ca: without a CA file nothing would be verified.
+ */
 void
 apply_tls(MYSQL *m, const ConnectSettings &s)
 {
 	if (s.ssl_mode == "disabled") {
 		return;
+	}
+	const bool verify = s.ssl_mode == "verify_ca" || s.ssl_mode == "verify_identity";
+	if (verify && s.ssl_ca.empty()) {
+		throw RemoteError(ErrorKind::invalid_option,
+		                  "ssl_mode \"" + s.ssl_mode + "\" needs the option \"ssl_ca\"",
+		                  "Set ssl_ca to the file of the CA certificate that signed the "
+		                  "server's certificate.");
 	}
 	if (!s.ssl_ca.empty()) {
 		set_option(m, MYSQL_OPT_SSL_CA, s.ssl_ca.c_str(), "ssl_ca");
@@ -99,10 +119,24 @@ apply_tls(MYSQL *m, const ConnectSettings &s)
 	}
 	const my_bool yes = 1;
 	set_option(m, MYSQL_OPT_SSL_ENFORCE, &yes, "ssl_mode");
-	if (s.ssl_mode == "verify_ca" || s.ssl_mode == "verify_identity") {
-		/* Connector/C 3.3 checks the chain and the host name together. */
+	if (s.ssl_mode == "verify_identity") {
 		set_option(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &yes, "ssl_mode");
 	}
+}
+
+/* The driver's text of a TLS failure, with what it means for the options given. */
+std::string
+explain_tls_failure(const std::string &detail, const ConnectSettings &s, const char *host)
+{
+	std::string out = detail;
+	if (out.find("Validation of SSL server certificate failed") != std::string::npos) {
+		out += " The server's certificate does not name the host \"" + std::string(host) +
+		       "\" (ssl_mode verify_identity): connect by a name the certificate lists.";
+	} else if (s.ssl_mode == "verify_ca" || s.ssl_mode == "verify_identity" ||
+	           !s.ssl_ca.empty()) {
+		out += " The server's certificate could not be verified with the CA in ssl_ca.";
+	}
+	return out;
 }
 
 /*
@@ -134,6 +168,11 @@ open_handle(const ConnectSettings &s, unsigned int connect_timeout, unsigned int
 		const unsigned long max_packet = 1024UL * 1024UL * 1024UL;
 		set_option(m, MYSQL_OPT_MAX_ALLOWED_PACKET, &max_packet, "max_allowed_packet");
 		mysql_optionsv(m, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name", "tributary");
+		if (s.unix_socket.empty()) {
+			/* host 'localhost' means TCP to localhost, not the client's default socket. */
+			const unsigned int tcp = MYSQL_PROTOCOL_TCP;
+			set_option(m, MYSQL_OPT_PROTOCOL, &tcp, "protocol");
+		}
 		apply_tls(m, s);
 	} catch (...) {
 		mysql_close(m);
@@ -147,6 +186,13 @@ open_handle(const ConnectSettings &s, unsigned int connect_timeout, unsigned int
 	                       0) == nullptr) {
 		RemoteError error =
 		    error_from_handle(m, "could not connect to MySQL server", ErrorContext::connect);
+		if (error.code() == 2026) { /* CR_SSL_CONNECTION_ERROR */
+			error = RemoteError(error.kind(), error.message(),
+			                    explain_tls_failure(error.detail(), s, host), error.sqlstate(),
+			                    error.code());
+			error.set_hint("Check the server options host, ssl_mode and ssl_ca (and ssl_cert, "
+			               "ssl_key if the account requires a client certificate).");
+		}
 		mysql_close(m);
 		throw error;
 	}
@@ -313,6 +359,8 @@ MysqlConnection::open(const remote::Query &query, const ScanSettings &scan)
 	begin_request();
 	m_cursor_open = true;
 	try {
+		/* Preparing and executing may wait (a lock, a slow first row): watched. */
+		remote::InterruptWatch::Armed armed(m_watch);
 		return open_cursor(*this, query, scan);
 	} catch (...) {
 		m_cursor_open = false;
@@ -324,6 +372,7 @@ void
 MysqlConnection::execute(const std::string &sql)
 {
 	begin_request();
+	remote::InterruptWatch::Armed armed(m_watch);
 	if (mysql_real_query(m_mysql, sql.data(), sql.size()) != 0) {
 		note_error(mysql_errno(m_mysql));
 		RemoteError error = error_from_handle(m_mysql, "could not execute remote statement");
@@ -365,6 +414,21 @@ MysqlConnection::end_snapshot(bool commit)
 
 void
 MysqlConnection::cancel() noexcept
+{
+	if (!m_cursor_open.load()) {
+		return; /* nothing runs: a KILL QUERY would only cost a side connection */
+	}
+	kill_query();
+}
+
+void
+MysqlConnection::watch_interrupts(const remote::InterruptFlags &flags) noexcept
+{
+	m_watch.watch(flags);
+}
+
+void
+MysqlConnection::kill_query() noexcept
 {
 	try {
 		if (m_mysql == nullptr || broken()) {
@@ -443,7 +507,7 @@ MysqlConnection::describe(const std::string &schema)
 	    {schema});
 	ScanSettings scan = default_scan_settings();
 	scan.read_ahead = false;
-	auto cursor = open(q, scan);
+	std::unique_ptr<remote::Cursor> cursor = open(q, scan);
 	std::vector<remote::RemoteTable> tables;
 	while (cursor->next()) {
 		const std::string name = cell_text(cursor->cell(0));
@@ -474,7 +538,52 @@ MysqlConnection::describe(const std::string &schema)
 		}
 		tables.back().columns.push_back(std::move(c));
 	}
+	cursor.reset();
+	mark_json_columns(schema, tables);
 	return tables;
+}
+
+void
+MysqlConnection::mark_json_columns(const std::string &schema,
+                                   std::vector<remote::RemoteTable> &tables)
+{
+	/*
+	 * MariaDB has no JSON type: a JSON column is a LONGTEXT with a column CHECK
+	 * constraint json_valid(`col`) (MariaDB 10.2+). MySQL 5.7 has no
+	 * CHECK_CONSTRAINTS table and MySQL 8 none with TABLE_NAME; both have a
+	 * native JSON type, so there is nothing to find there.
+	 */
+	std::set<std::pair<std::string, std::string>> checks; /* (table, CHECK_CLAUSE) */
+	try {
+		const remote::Query q = text_query("SELECT TABLE_NAME, CHECK_CLAUSE "
+		                                   "FROM information_schema.CHECK_CONSTRAINTS "
+		                                   "WHERE CONSTRAINT_SCHEMA = ?",
+		                                   {schema});
+		ScanSettings scan = default_scan_settings();
+		scan.read_ahead = false;
+		auto cursor = open(q, scan);
+		while (cursor->next()) {
+			checks.emplace(cell_text(cursor->cell(0)), cell_text(cursor->cell(1)));
+		}
+	} catch (const RemoteError &e) {
+		const bool absent = e.kind() == ErrorKind::table_not_found || e.code() == 1054;
+		if (!absent || broken()) {
+			throw;
+		}
+	}
+	for (auto &table : tables) {
+		for (auto &column : table.columns) {
+			std::string expected = "json_valid(`";
+			for (const char ch : column.name) {
+				expected += ch;
+				if (ch == '`') {
+					expected += '`';
+				}
+			}
+			expected += "`)";
+			column.json = checks.count({table.name, expected}) > 0;
+		}
+	}
 }
 
 double

@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include "fdw/remote/interrupt_watch.hpp"
 #include "fdw/remote/remote.hpp"
 
 #include <atomic>
@@ -75,12 +76,20 @@ class MysqlConnection final : public remote::Connection {
 	void execute(const std::string &sql) override;
 	void begin_snapshot() override;
 	void end_snapshot(bool commit) override;
+	/*
+	 * KILL QUERY on a side connection, if a request or a cursor is open (a connection
+	 * at rest is left alone: no side connection for nothing). Thread-safe.
+	 */
 	void cancel() noexcept override;
 	bool broken() const noexcept override { return m_broken.load(std::memory_order_relaxed); }
 	std::vector<remote::RemoteTable> describe(const std::string &schema) override;
 	double estimate_rows(const std::string &schema, const std::string &table) override;
 	const remote::Dialect &dialect() const override;
 	std::string server_version() const override;
+	/* A watchdog kills the running query when a flag is raised during an armed wait. */
+	void watch_interrupts(const remote::InterruptFlags &flags) noexcept override;
+	/* Arm the watchdog while the calling thread waits for the server (RAII). */
+	remote::InterruptWatch &interrupt_watch() noexcept { return m_watch; }
 
 	ScanSettings default_scan_settings() const;
 	unsigned long thread_id() const noexcept { return m_thread_id; }
@@ -98,6 +107,9 @@ class MysqlConnection final : public remote::Connection {
   private:
 	void begin_request();
 	void configure_session();
+	void kill_query() noexcept;
+	/* Set RemoteColumn::json for MariaDB's JSON columns (LONGTEXT + json_valid CHECK). */
+	void mark_json_columns(const std::string &schema, std::vector<remote::RemoteTable> &tables);
 
 	struct CachedStatement {
 		std::string sql;
@@ -108,8 +120,10 @@ class MysqlConnection final : public remote::Connection {
 	st_mysql *m_mysql = nullptr;
 	unsigned long m_thread_id = 0;
 	std::atomic<bool> m_broken{false};
-	bool m_cursor_open = false;
+	std::atomic<bool> m_cursor_open{false};
 	std::vector<CachedStatement> m_statements; /* most recently used first */
+	/* Last member: destroyed (its thread joined) before anything it may call. */
+	remote::InterruptWatch m_watch{[this]() { kill_query(); }};
 };
 
 } // namespace tributary::mysql

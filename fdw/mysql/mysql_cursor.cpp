@@ -135,6 +135,8 @@ class MysqlCursor final : public remote::Cursor {
 
 	~MysqlCursor() override
 	{
+		/* Draining the rest may wait for the server too: a cancel must reach it. */
+		remote::InterruptWatch::Armed armed(m_conn.interrupt_watch());
 		stop_reader();
 		if (!m_reader_done && !m_reader->skip(drain_rows)) {
 			/* Much is left: ask the server to stop rather than read it all. */
@@ -179,6 +181,7 @@ class MysqlCursor final : public remote::Cursor {
 	bool next_sync()
 	{
 		try {
+			remote::InterruptWatch::Armed armed(m_conn.interrupt_watch());
 			if (!m_reader->fetch(m_row.data())) {
 				m_done = true;
 				m_reader_done = true;
@@ -223,6 +226,8 @@ class MysqlCursor final : public remote::Cursor {
 				m_consume ^= 1;
 				m_holding = false;
 			}
+			/* The reader waits for the server; a cancel while we wait reaches it. */
+			remote::InterruptWatch::Armed armed(m_conn.interrupt_watch());
 			std::unique_lock<std::mutex> lock(m_mutex);
 			m_cv.wait(lock, [&]() { return m_batches[m_consume].ready; });
 			m_holding = true;

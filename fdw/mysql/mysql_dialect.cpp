@@ -15,6 +15,7 @@
 #include "fdw/mysql/mysql_dialect.hpp"
 
 #include <cctype>
+#include <cstdio>
 
 #include "fdw/remote/driver_zone.hpp"
 
@@ -196,6 +197,100 @@ MysqlDialect::limit_query(const std::string &select_list, const std::string &res
 		out += std::to_string(offset);
 	}
 	return out;
+}
+
+/*
+ * Why these collations. PostgreSQL's LIKE compares every character exactly; under
+ * utf8mb4_bin MySQL does the same (LIKE never pads trailing spaces), so LIKE and NOT
+ * LIKE are exact whatever the column's own collation — a case-insensitive one, or a
+ * collation with contractions such as utf8mb4_czech_ci, would change the meaning. A
+ * latin1 or utf8mb3 column is converted to utf8mb4 for the comparison; both sides see
+ * the same characters PostgreSQL reads.
+ *
+ * ILIKE folds case with PostgreSQL's lower(). MySQL has no such operator; under
+ * utf8mb4_unicode_ci ASCII letters match their other case, and so do the two non-ASCII
+ * characters whose lower case is ASCII (KELVIN SIGN, LATIN CAPITAL I WITH DOT ABOVE:
+ * checked against MariaDB 10.11, where utf8mb4_general_ci fails the first). Other
+ * characters may fold differently in the two systems, so each is sent as '_' (any one
+ * character): the remote match is a superset, and PostgreSQL rechecks it.
+ *
+ * The escape character is given as ESCAPE _utf8mb4 X'5C': a backslash that no
+ * sql_mode (NO_BACKSLASH_ESCAPES or not) reads differently.
+ */
+remote::Support
+MysqlDialect::like_support(remote::LikeKind kind) const
+{
+	switch (kind) {
+	case remote::LikeKind::like:
+	case remote::LikeKind::not_like: return remote::Support::exact;
+	case remote::LikeKind::ilike: return remote::Support::superset;
+	case remote::LikeKind::not_ilike: break;
+	}
+	return remote::Support::none;
+}
+
+std::string
+ilike_superset_pattern(const std::string &pattern)
+{
+	std::string out;
+	out.reserve(pattern.size());
+	bool escaped = false;
+	for (std::size_t i = 0; i < pattern.size();) {
+		const unsigned char c = static_cast<unsigned char>(pattern[i]);
+		std::size_t len = 1;
+		if (c >= 0xF0) {
+			len = 4;
+		} else if (c >= 0xE0) {
+			len = 3;
+		} else if (c >= 0xC0) {
+			len = 2;
+		}
+		if (c >= 0x80) {
+			out += '_'; /* one character, whatever it folds to */
+			escaped = false;
+		} else if (escaped) {
+			out += '\\';
+			out += static_cast<char>(c);
+			escaped = false;
+		} else if (c == '\\') {
+			escaped = true;
+		} else {
+			out += static_cast<char>(c);
+		}
+		i += len;
+	}
+	if (escaped) {
+		out += "\\\\"; /* a lone trailing escape: a literal backslash (callers never send one) */
+	}
+	return out;
+}
+
+std::string
+MysqlDialect::like(const std::string &lhs, const std::string &pattern, remote::LikeKind kind) const
+{
+	const char *escape = " ESCAPE _utf8mb4 X'5C')";
+	switch (kind) {
+	case remote::LikeKind::like:
+		return "(" + lhs + " LIKE " + quote_string(pattern) + " COLLATE utf8mb4_bin" + escape;
+	case remote::LikeKind::not_like:
+		return "(" + lhs + " NOT LIKE " + quote_string(pattern) + " COLLATE utf8mb4_bin" + escape;
+	case remote::LikeKind::ilike:
+		return "(" + lhs + " LIKE " + quote_string(ilike_superset_pattern(pattern)) +
+		       " COLLATE utf8mb4_unicode_ci" + escape;
+	case remote::LikeKind::not_ilike: break;
+	}
+	throw remote::RemoteError(remote::ErrorKind::internal, "NOT ILIKE is not sent to MySQL");
+}
+
+std::string
+MysqlDialect::sample_condition(double fraction) const
+{
+	if (!(fraction > 0) || fraction >= 1) {
+		return {};
+	}
+	char buf[64];
+	std::snprintf(buf, sizeof buf, "RAND() < %.9f", fraction);
+	return buf;
 }
 
 const MysqlDialect &

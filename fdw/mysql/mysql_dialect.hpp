@@ -34,7 +34,23 @@ class MysqlDialect final : public remote::Dialect {
 	std::string placeholder(int n) const override;
 	std::string limit_query(const std::string &select_list, const std::string &rest,
 	                        long long limit, long long offset, bool has_order) const override;
+	/*
+	 * LIKE and NOT LIKE: exact, compared under utf8mb4_bin (code point by code point,
+	 * whatever the column's collation). ILIKE: a superset under utf8mb4_unicode_ci with
+	 * every non-ASCII pattern character widened to '_'. NOT ILIKE: not sent.
+	 */
+	remote::Support like_support(remote::LikeKind kind) const override;
+	std::string like(const std::string &lhs, const std::string &pattern,
+	                 remote::LikeKind kind) const override;
+	/* "RAND() < f": the server keeps each row with probability f. */
+	std::string sample_condition(double fraction) const override;
 };
+
+/*
+ * The ILIKE pattern sent under utf8mb4_unicode_ci: wildcards and escaped ASCII kept,
+ * every other non-ASCII character (escaped or not) replaced by '_'. Exposed for tests.
+ */
+std::string ilike_superset_pattern(const std::string &pattern);
 
 /* The one dialect instance (stateless). */
 const MysqlDialect &dialect();

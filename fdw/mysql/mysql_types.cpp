@@ -40,7 +40,9 @@
  *   year                       smallint
  *   enum('a','b')              text, CHECK ("col" IN ('a','b')) (enum_as_check)
  *   set('a','b')               text[], CHECK ("col" <@ ARRAY['a','b']::text[])
- *   json                       jsonb
+ *   json                       jsonb (MySQL's native JSON; MariaDB's JSON is a
+ *                              longtext with CHECK (json_valid(col)), which
+ *                              describe() reports as RemoteColumn::json)
  *   geometry, point, linestring, polygon, multipoint, multilinestring,
  *   multipolygon, geometrycollection, geomcollection
  *                              bytea (WKB, MySQL's SRID prefix stripped)
@@ -368,6 +370,10 @@ map_column(const remote::RemoteColumn &column, const ImportOptions &options)
 	std::string t = lower(column.data_type);
 	if (t.empty()) {
 		t = lower(column.type_name.substr(0, column.type_name.find_first_of("( ")));
+	}
+	if (column.json) {
+		out.pg_type = "jsonb"; /* MariaDB: LONGTEXT CHECK (json_valid(col)) */
+		return out;
 	}
 	if (t == "enum" || t == "set") {
 		if (!map_enum_or_set(column, options, out, t == "set")) {

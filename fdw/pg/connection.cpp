@@ -5,6 +5,14 @@
  * Zone: PG zone. Driver calls go through guarded() (opening, snapshots) or, on
  * cleanup paths, through cleanup_call(), which reports failures at WARNING: an abort
  * must never raise a second error. Entries live in CacheMemoryContext.
+ *
+ * Why one connection per mapping and transaction: InnoDB's consistent snapshot (and
+ * SQL Server's snapshot isolation) belongs to one session and cannot be shared with
+ * another, so a second connection opened later in the transaction would see later
+ * data. All scans of the transaction therefore use one connection; since it carries one
+ * open result at a time, a scan that needs it while another streams makes that one
+ * spool the rest of its result locally (claim_connection; scan.cpp keeps it in a
+ * tuplestore, memory up to work_mem, then a temporary file).
  */
 #include "fdw/pg/connection.hpp"
 
@@ -31,7 +39,10 @@ namespace tributary::pg {
 
 namespace {
 
-/* Several scans of one query may read the same server at once: one connection each. */
+/*
+ * read_committed only: several scans of one query may read the same server at once,
+ * one connection each (a snapshot transaction shares one connection instead).
+ */
 constexpr int max_connections_per_mapping = 16;
 
 struct EntryKey {
@@ -186,6 +197,8 @@ xact_callback(XactEvent event, void *)
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 			entry->cached.busy = false;
+			entry->cached.streaming = nullptr; /* the scans die with the transaction */
+			entry->cached.spool = nullptr;
 			/*
 			 * A scan may still own a running result: cancel the remote query now, and
 			 * roll the snapshot back at next use, once every cursor is gone.
@@ -242,14 +255,20 @@ get_connection(Driver driver, Oid serverid, Oid userid, bool for_scan)
 							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	}
 	UserMapping *mapping = GetUserMapping(userid, serverid);
+	List *options = collect_options(serverid, userid, InvalidOid);
+	const bool snapshot = wants_snapshot(options);
 	Entry *entry = nullptr;
-	for (int slot = 0; slot < max_connections_per_mapping && entry == nullptr; slot++) {
+	/* A snapshot transaction shares slot 0; read_committed scans take one slot each. */
+	const int slots = snapshot ? 1 : max_connections_per_mapping;
+	for (int slot = 0; slot < slots && entry == nullptr; slot++) {
 		EntryKey key{mapping->umid, slot};
 		bool found = false;
 		auto *e = static_cast<Entry *>(hash_search(g_cache, &key, HASH_ENTER, &found));
 		if (!found) {
 			e->cached.conn = nullptr;
 			e->cached.busy = false;
+			e->cached.streaming = nullptr;
+			e->cached.spool = nullptr;
 			e->in_xact = false;
 			e->needs_rollback = false;
 			e->invalidated = false;
@@ -278,15 +297,42 @@ get_connection(Driver driver, Oid serverid, Oid userid, bool for_scan)
 		entry->needs_rollback = false;
 		guarded(site, [conn]() { conn->end_snapshot(false); });
 	}
-	if (!entry->in_xact) {
-		List *options = collect_options(serverid, userid, InvalidOid);
-		if (wants_snapshot(options)) {
-			guarded(site, [conn]() { conn->begin_snapshot(); });
-			entry->in_xact = true;
+	if (!entry->in_xact && snapshot) {
+		/* No cursor can be open here: the last transaction ended or the entry is new. */
+		guarded(site, [conn]() { conn->begin_snapshot(); });
+		entry->in_xact = true;
+	}
+	entry->cached.busy = for_scan && !snapshot;
+	return &entry->cached;
+}
+
+void
+claim_connection(CachedConnection *cached, void *owner, SpoolFn spool)
+{
+	if (cached->streaming != nullptr && cached->streaming != owner) {
+		void *other = cached->streaming;
+		if (cached->spool == nullptr) {
+			elog(ERROR, "tributary: a remote request of server \"%s\" is still running",
+				 cached->server_name);
+		}
+		/* The other scan reads the rest of its result into local storage, then lets go. */
+		cached->spool(other);
+		if (cached->streaming == other) {
+			elog(ERROR, "tributary: spooling a scan of server \"%s\" left its cursor open",
+				 cached->server_name);
 		}
 	}
-	entry->cached.busy = for_scan;
-	return &entry->cached;
+	cached->streaming = owner;
+	cached->spool = owner != nullptr ? spool : nullptr;
+}
+
+void
+release_stream(CachedConnection *cached, void *owner)
+{
+	if (cached->streaming == owner) {
+		cached->streaming = nullptr;
+		cached->spool = nullptr;
+	}
 }
 
 void

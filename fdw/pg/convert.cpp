@@ -681,6 +681,9 @@ classify(ColumnConverter *c, const char *mysql_type)
 		return ConvertTarget::interval;
 	case UUIDOID:
 		return ConvertTarget::uuid;
+	case JSONOID:
+	case JSONBOID:
+		return ConvertTarget::json;
 	default:
 		break;
 	}
@@ -734,6 +737,12 @@ init_converter(ColumnConverter *c, Relation rel, int attnum, List *table_options
 } // namespace
 
 namespace convert_detail {
+
+char *
+cell_cstring(ColumnConverter *c, const Cell &cell, bool *isnull)
+{
+	return pg::cell_cstring(c, cell, isnull);
+}
 
 /* Any value through the text form and the column type's input function (with its typmod). */
 Datum
@@ -819,6 +828,9 @@ convert_cell(ColumnConverter *c, const Cell &cell, bool *isnull)
 			break;
 		case ConvertTarget::text_array:
 			d = to_text_array(c, cell, isnull);
+			break;
+		case ConvertTarget::json:
+			d = convert_detail::to_json(c, cell, isnull);
 			break;
 		case ConvertTarget::other:
 			d = via_input(c, cell, isnull);

@@ -43,6 +43,7 @@ enum class ConvertTarget : uint8 {
 	interval,
 	uuid,
 	text_array, /* one-dimensional text[]/varchar[]/bpchar[] (MySQL SET) */
+	json,		/* json, jsonb: validated, then the input function */
 	other		/* anything else: the type's input function */
 };
 

@@ -1,6 +1,6 @@
 /*
  * convert_detail.hpp — helpers shared by the files of the result-value
- * conversion (convert.cpp, convert_temporal.cpp, convert_report.cpp). Not for
+ * conversion (convert.cpp, convert_temporal.cpp, convert_json.cpp, convert_report.cpp). Not for
  * use outside them: the public interface is convert.hpp.
  *
  * Zone: PG zone, C semantics: every function here may ereport; results are
@@ -39,6 +39,9 @@ Datum impossible_date(const ColumnConverter *c, const Cell &cell, bool *isnull);
 /* A MySQL zero date (zero_dates policy). */
 Datum zero_date(const ColumnConverter *c, const Cell &cell, bool *isnull);
 
+/* A document that is not JSON, for a json/jsonb column (invalid_value policy). */
+Datum invalid_json(const ColumnConverter *c, const char *parse_error, bool *isnull);
+
 /* A value above PostgreSQL's 1 GB limit. */
 [[noreturn]] void too_large(const ColumnConverter *c, size_t len);
 
@@ -49,6 +52,14 @@ Datum zero_date(const ColumnConverter *c, const Cell &cell, bool *isnull);
 
 /* Any value through its text form and the column type's input function. */
 Datum via_input(ColumnConverter *c, const Cell &cell, bool *isnull);
+
+/* The text form of a value, in the database encoding (NULL and *isnull for policy NULLs). */
+char *cell_cstring(ColumnConverter *c, const Cell &cell, bool *isnull);
+
+/* ---- convert_json.cpp ---- */
+
+/* A json/jsonb value: validated, then the column type's input function. */
+Datum to_json(ColumnConverter *c, const Cell &cell, bool *isnull);
 
 /* ---- convert_temporal.cpp ---- */
 

@@ -174,6 +174,21 @@ out_of_range(const ColumnConverter *c, const Cell &cell, bool *isnull, int sqler
 	pg_unreachable();
 }
 
+Datum
+invalid_json(const ColumnConverter *c, const char *parse_error, bool *isnull)
+{
+	if (c->invalid_as_null) {
+		*isnull = true;
+		return (Datum) 0;
+	}
+	ereport(ERROR, errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			errmsg("remote value of column \"%s\" is not valid JSON", c->name),
+			errdetail_internal("%s", parse_error),
+			errhint("Correct the document at the source, or set the column option "
+					"invalid_value to 'null' to read such values as NULL."));
+	pg_unreachable();
+}
+
 /* A calendar date that does not exist (2023-02-29), as MySQL's ALLOW_INVALID_DATES keeps. */
 Datum
 impossible_date(const ColumnConverter *c, const Cell &cell, bool *isnull)

@@ -1,21 +1,20 @@
 /*
- * deparse.cpp — which expressions travel to the source, and their remote spelling.
- * One walker serves both drivers: what differs is spelled by remote::Dialect.
+ * deparse.cpp — the remote spelling of what shippable.cpp lets travel: select lists,
+ * conditions, ORDER BY, LIMIT, aggregates. One writer serves both drivers: what differs
+ * is spelled by remote::Dialect.
  *
  * Zone: PG zone. Dialect calls (C++, may throw) are made through dialect_text(), which
  * runs them under guarded() and copies the result into palloc'd memory before any
  * PostgreSQL function runs. Nothing else here owns a C++ object.
  *
- * Semantics before speed (DESIGN.md): MySQL's and SQL Server's default collations are
- * case-insensitive and ignore trailing spaces, so a text comparison is sent only as
- * equality (= and IN), which then selects a superset of PostgreSQL's rows and is
- * rechecked locally; other text comparisons stay local. Timestamp/timestamptz mixes
- * depend on the local TimeZone and stay local. NaN, infinity and BC dates stay local.
+ * Constants are spelled exactly: numbers in full (floats by their shortest exact text,
+ * whatever extra_float_digits says), timestamptz in UTC (the remote session's zone).
  */
 #include <cstring>
 #include <string>
 
 #include "fdw/pg/deparse.hpp"
+#include "fdw/pg/shippable.hpp"
 
 #include "fdw/pg/connection.hpp"
 #include "fdw/pg/guard.hpp"
@@ -25,13 +24,17 @@ extern "C" {
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "catalog/pg_aggregate.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_database.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
+#include "common/shortest_dec.h"
 #include "foreign/foreign.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "utils/builtins.h"
@@ -84,293 +87,6 @@ quote_ident(const remote::Dialect &d, const char *name)
 {
 	const char *utf8 = to_utf8(name);
 	return dialect_text([&d, utf8]() { return d.quote_identifier(utf8); });
-}
-
-/* Type families whose comparisons mean the same remotely. */
-enum class Family { none, integer, numeric, floating, boolean, date, timestamp, timestamptz, text };
-
-Family
-family_of(Oid type)
-{
-	switch (type) {
-	case INT2OID:
-	case INT4OID:
-	case INT8OID:
-		return Family::integer;
-	case NUMERICOID:
-		return Family::numeric;
-	case FLOAT4OID:
-	case FLOAT8OID:
-		return Family::floating;
-	case BOOLOID:
-		return Family::boolean;
-	case DATEOID:
-		return Family::date;
-	case TIMESTAMPOID:
-		return Family::timestamp;
-	case TIMESTAMPTZOID:
-		return Family::timestamptz;
-	case TEXTOID:
-	case VARCHAROID:
-	case BPCHAROID:
-	case BYTEAOID:
-		return Family::text;
-	default:
-		return Family::none;
-	}
-}
-
-bool
-comparable(Family a, Family b)
-{
-	if (a == Family::none || b == Family::none) {
-		return false;
-	}
-	if (a == b) {
-		return true;
-	}
-	/* date vs timestamp compares as timestamps on both sides. */
-	return (a == Family::date && b == Family::timestamp) ||
-		   (a == Family::timestamp && b == Family::date);
-}
-
-/* The operators we send, by name: built-in comparisons only. */
-const char *
-comparison_name(Oid opno)
-{
-	if (opno >= FirstGenbkiObjectId) {
-		return nullptr;
-	}
-	HeapTuple tuple = SearchSysCache1(OPEROID, ObjectIdGetDatum(opno));
-	if (!HeapTupleIsValid(tuple)) {
-		elog(ERROR, "cache lookup failed for operator %u", opno);
-	}
-	const char *name = NameStr(((Form_pg_operator) GETSTRUCT(tuple))->oprname);
-	static const char *const names[] = {"=", "<>", "<", "<=", ">", ">="};
-	const char *found = nullptr;
-	for (const char *n : names) {
-		if (strcmp(name, n) == 0) {
-			found = n;
-		}
-	}
-	ReleaseSysCache(tuple);
-	return found;
-}
-
-/* Implicit casts that keep values exact on both sides. */
-bool
-is_exact_cast(FuncExpr *f)
-{
-	if (f->funcformat != COERCE_IMPLICIT_CAST || list_length(f->args) != 1) {
-		return false;
-	}
-	Oid from = exprType(static_cast<Node *>(linitial(f->args)));
-	Oid to = f->funcresulttype;
-	Family ff = family_of(from);
-	Family tf = family_of(to);
-	if (ff == Family::integer && (tf == Family::integer || tf == Family::numeric)) {
-		return true;
-	}
-	return ff == Family::date && to == TIMESTAMPOID;
-}
-
-struct Walk {
-	PlannerInfo *root;
-	RelOptInfo *baserel;
-	RelInfo *info;
-	const char *reason;
-	bool superset;
-};
-
-Shippable walk(Walk &w, Expr *expr);
-
-Shippable
-fail(Walk &w, const char *reason)
-{
-	if (w.reason == nullptr) {
-		w.reason = reason;
-	}
-	return Shippable::no;
-}
-
-Shippable
-combine(Shippable a, Shippable b)
-{
-	if (a == Shippable::no || b == Shippable::no) {
-		return Shippable::no;
-	}
-	return a == Shippable::superset || b == Shippable::superset ? Shippable::superset
-																 : Shippable::exact;
-}
-
-bool
-const_is_shippable(Const *c)
-{
-	if (c->constisnull) {
-		return true;
-	}
-	switch (c->consttype) {
-	case FLOAT4OID:
-		return !isnan(DatumGetFloat4(c->constvalue)) && !isinf(DatumGetFloat4(c->constvalue));
-	case FLOAT8OID:
-		return !isnan(DatumGetFloat8(c->constvalue)) && !isinf(DatumGetFloat8(c->constvalue));
-	case NUMERICOID:
-		return !numeric_is_nan(DatumGetNumeric(c->constvalue)) &&
-			   !numeric_is_inf(DatumGetNumeric(c->constvalue));
-	case DATEOID:
-		return !DATE_NOT_FINITE(DatumGetDateADT(c->constvalue)) &&
-			   DatumGetDateADT(c->constvalue) >= -POSTGRES_EPOCH_JDATE + 1721426; /* year 1 */
-	case TIMESTAMPOID:
-	case TIMESTAMPTZOID:
-		return !TIMESTAMP_NOT_FINITE(DatumGetTimestamp(c->constvalue)) &&
-			   DatumGetTimestamp(c->constvalue) >= -INT64CONST(63082281600000000); /* 0001-01-01 */
-	default:
-		return family_of(c->consttype) != Family::none;
-	}
-}
-
-Shippable
-walk_op(Walk &w, OpExpr *op)
-{
-	const char *name = comparison_name(op->opno);
-	if (name == nullptr || list_length(op->args) != 2) {
-		return fail(w, "operator is not one the source evaluates the same way");
-	}
-	Expr *left = static_cast<Expr *>(linitial(op->args));
-	Expr *right = static_cast<Expr *>(lsecond(op->args));
-	Family lf = family_of(exprType(reinterpret_cast<Node *>(left)));
-	Family rf = family_of(exprType(reinterpret_cast<Node *>(right)));
-	if ((lf == Family::timestamp && rf == Family::timestamptz) ||
-		(lf == Family::timestamptz && rf == Family::timestamp)) {
-		return fail(w, "comparing timestamp with timestamptz depends on the local TimeZone; "
-					   "compare values of the column's own type");
-	}
-	if (!comparable(lf, rf)) {
-		return fail(w, "operand types have no exact remote equivalent");
-	}
-	Shippable s = combine(walk(w, left), walk(w, right));
-	if (s == Shippable::no) {
-		return s;
-	}
-	if (lf == Family::text) {
-		if (strcmp(name, "=") != 0) {
-			return fail(w, "text ordering and inequality differ under the source's "
-						   "collation (case, accents, trailing spaces)");
-		}
-		return Shippable::superset;
-	}
-	return s;
-}
-
-Shippable
-walk_array_op(Walk &w, ScalarArrayOpExpr *saop)
-{
-	const char *name = comparison_name(saop->opno);
-	if (name == nullptr || strcmp(name, "=") != 0 || !saop->useOr) {
-		return fail(w, "only = ANY (IN lists) is sent for arrays");
-	}
-	Expr *left = static_cast<Expr *>(linitial(saop->args));
-	Node *right = static_cast<Node *>(lsecond(saop->args));
-	if (!IsA(right, Const)) {
-		return fail(w, "the array is not a constant list");
-	}
-	Const *arr = castNode(Const, right);
-	if (arr->constisnull) {
-		return fail(w, "the array is NULL");
-	}
-	Family lf = family_of(exprType(reinterpret_cast<Node *>(left)));
-	Family ef = family_of(get_element_type(arr->consttype));
-	if (!comparable(lf, ef)) {
-		return fail(w, "operand types have no exact remote equivalent");
-	}
-	ArrayType *a = DatumGetArrayTypeP(arr->constvalue);
-	if (ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a)) == 0) {
-		return fail(w, "the array is empty");
-	}
-	Shippable s = walk(w, left);
-	if (s == Shippable::no) {
-		return s;
-	}
-	return lf == Family::text ? Shippable::superset : s;
-}
-
-Shippable
-walk_var(Walk &w, Var *var)
-{
-	if (var->varlevelsup != 0) {
-		return fail(w, "references an outer query level");
-	}
-	if (var->varno != static_cast<int>(w.baserel->relid)) {
-		/* Another relation's column: a parameter of a parameterized scan. */
-		return family_of(var->vartype) != Family::none ? Shippable::exact
-													   : fail(w, "parameter type not supported");
-	}
-	if (var->varattno <= 0) {
-		return fail(w, "system columns and whole rows exist only locally");
-	}
-	if (family_of(var->vartype) == Family::none) {
-		return fail(w, "column type has no exact remote comparison");
-	}
-	return Shippable::exact;
-}
-
-Shippable
-walk(Walk &w, Expr *expr)
-{
-	if (expr == nullptr) {
-		return fail(w, "empty expression");
-	}
-	switch (nodeTag(expr)) {
-	case T_Var:
-		return walk_var(w, reinterpret_cast<Var *>(expr));
-	case T_Const:
-		return const_is_shippable(reinterpret_cast<Const *>(expr))
-				   ? Shippable::exact
-				   : fail(w, "constant has no exact remote spelling (NaN, infinity, BC date)");
-	case T_Param: {
-		Param *p = reinterpret_cast<Param *>(expr);
-		if (p->paramkind != PARAM_EXTERN && p->paramkind != PARAM_EXEC) {
-			return fail(w, "parameter kind not supported");
-		}
-		return family_of(p->paramtype) != Family::none ? Shippable::exact
-													   : fail(w, "parameter type not supported");
-	}
-	case T_RelabelType:
-		return walk(w, reinterpret_cast<RelabelType *>(expr)->arg);
-	case T_FuncExpr: {
-		FuncExpr *f = reinterpret_cast<FuncExpr *>(expr);
-		if (!is_exact_cast(f)) {
-			return fail(w, "function calls are evaluated locally");
-		}
-		return walk(w, static_cast<Expr *>(linitial(f->args)));
-	}
-	case T_OpExpr:
-		return walk_op(w, reinterpret_cast<OpExpr *>(expr));
-	case T_ScalarArrayOpExpr:
-		return walk_array_op(w, reinterpret_cast<ScalarArrayOpExpr *>(expr));
-	case T_NullTest: {
-		NullTest *nt = reinterpret_cast<NullTest *>(expr);
-		if (nt->argisrow) {
-			return fail(w, "row-valued IS NULL is evaluated locally");
-		}
-		Shippable s = walk(w, nt->arg);
-		return s == Shippable::no ? s : Shippable::exact; /* NULL-ness is exact */
-	}
-	case T_BoolExpr: {
-		BoolExpr *b = reinterpret_cast<BoolExpr *>(expr);
-		Shippable s = Shippable::exact;
-		ListCell *lc;
-		foreach (lc, b->args) {
-			s = combine(s, walk(w, static_cast<Expr *>(lfirst(lc))));
-		}
-		if (b->boolop == NOT_EXPR && s == Shippable::superset) {
-			return fail(w, "NOT of a text comparison would select a subset");
-		}
-		return s;
-	}
-	default:
-		return fail(w, "expression kind is evaluated locally");
-	}
 }
 
 /* ---------- spelling ---------- */
@@ -456,12 +172,25 @@ emit_const(Out &o, Const *c)
 		appendStringInfoString(o.buf, dialect_text([d, v]() { return d->boolean_literal(v); }));
 		return;
 	}
+	case FLOAT4OID:
+	case FLOAT8OID: {
+		/*
+		 * The exact value, whatever extra_float_digits says (float8out rounds to 15
+		 * digits when it is 0 or less). A real is sent as the double it equals: the
+		 * source compares a FLOAT column as a double, so the shortest text of the
+		 * float ("0.1") would name another number there.
+		 */
+		const double v = c->consttype == FLOAT4OID ? (double) DatumGetFloat4(c->constvalue)
+												   : DatumGetFloat8(c->constvalue);
+		char buf[DOUBLE_SHORTEST_DECIMAL_LEN];
+		double_to_shortest_decimal_buf(v, buf);
+		appendStringInfo(o.buf, buf[0] == '-' ? "(%s)" : "%s", buf);
+		return;
+	}
 	case INT2OID:
 	case INT4OID:
 	case INT8OID:
-	case NUMERICOID:
-	case FLOAT4OID:
-	case FLOAT8OID: {
+	case NUMERICOID: {
 		Oid out;
 		bool varlena;
 		getTypeOutputInfo(c->consttype, &out, &varlena);
@@ -534,6 +263,24 @@ emit_array_op(Out &o, ScalarArrayOpExpr *saop)
 	appendStringInfoString(o.buf, "))");
 }
 
+/* A LIKE-family condition, spelled by the dialect (walk_like checked its shape). */
+void
+emit_like(Out &o, OpExpr *op, remote::LikeKind kind)
+{
+	StringInfoData lhs;
+	initStringInfo(&lhs);
+	StringInfo saved = o.buf;
+	o.buf = &lhs;
+	emit(o, static_cast<Expr *>(linitial(op->args)));
+	o.buf = saved;
+	char *pattern = text_in_utf8(castNode(Const, lsecond(op->args))->constvalue);
+	const remote::Dialect *d = o.dialect;
+	const char *left = lhs.data;
+	appendStringInfoString(o.buf, dialect_text([d, left, pattern, kind]() {
+							   return d->like(left, pattern, kind);
+						   }));
+}
+
 void
 emit_aggregate(Out &o, Aggref *agg)
 {
@@ -575,6 +322,11 @@ emit(Out &o, Expr *expr)
 		return;
 	case T_OpExpr: {
 		OpExpr *op = reinterpret_cast<OpExpr *>(expr);
+		remote::LikeKind like_kind;
+		if (like_kind_of(op->opno, &like_kind)) {
+			emit_like(o, op, like_kind);
+			return;
+		}
 		appendStringInfoChar(o.buf, '(');
 		emit(o, static_cast<Expr *>(linitial(op->args)));
 		appendStringInfo(o.buf, " %s ", comparison_name(op->opno));
@@ -655,15 +407,6 @@ emit_select_column(Out &o, AttrNumber attno)
 
 } // namespace
 
-Shippable
-classify_expr(PlannerInfo *root, RelOptInfo *baserel, RelInfo *info, Expr *expr,
-			  const char **reason)
-{
-	Walk w{root, baserel, info, nullptr, false};
-	Shippable s = walk(w, expr);
-	*reason = w.reason;
-	return s;
-}
 
 const char *
 remote_column_name(Oid relid, AttrNumber attno)
@@ -708,55 +451,6 @@ deparse_from(Driver driver, Oid relid, List *options)
 	return quote_ident(d, table);
 }
 
-bool
-is_sortable_remotely(RelOptInfo *baserel, RelInfo *info, Expr *expr)
-{
-	while (IsA(expr, RelabelType)) {
-		expr = reinterpret_cast<RelabelType *>(expr)->arg;
-	}
-	if (!IsA(expr, Var)) {
-		return false;
-	}
-	Var *var = reinterpret_cast<Var *>(expr);
-	if (var->varno != static_cast<int>(baserel->relid) || var->varattno <= 0 ||
-		var->varlevelsup != 0) {
-		return false;
-	}
-	/* Text sorts by the source's collation: keep that local. */
-	Family f = family_of(var->vartype);
-	return f != Family::none && f != Family::text && f != Family::boolean;
-}
-
-bool
-is_shippable_aggregate_output(RelOptInfo *baserel, RelInfo *info, Expr *expr)
-{
-	if (IsA(expr, Var)) {
-		return is_sortable_remotely(baserel, info, expr);
-	}
-	if (!IsA(expr, Aggref)) {
-		return false;
-	}
-	Aggref *agg = reinterpret_cast<Aggref *>(expr);
-	if (agg->aggfilter != nullptr || agg->aggdistinct != NIL || agg->aggorder != NIL ||
-		agg->aggkind != AGGKIND_NORMAL || agg->aggfnoid >= FirstGenbkiObjectId) {
-		return false;
-	}
-	const char *name = get_func_name(agg->aggfnoid);
-	if (strcmp(name, "count") == 0 && agg->aggstar) {
-		return true;
-	}
-	if (list_length(agg->args) != 1) {
-		return false;
-	}
-	Expr *arg = static_cast<TargetEntry *>(linitial(agg->args))->expr;
-	if (strcmp(name, "count") == 0) {
-		return IsA(arg, Var) || IsA(arg, RelabelType);
-	}
-	if (strcmp(name, "min") == 0 || strcmp(name, "max") == 0) {
-		return is_sortable_remotely(baserel, info, arg);
-	}
-	return false;
-}
 
 char *
 deparse_select(PlannerInfo *root, RelOptInfo *baserel, RelInfo *info, List *tlist, List *conds,
@@ -880,6 +574,45 @@ deparse_select(PlannerInfo *root, RelOptInfo *baserel, RelInfo *info, List *tlis
 	return dialect_text([&d, sel, rst, count, offset, ordered]() {
 		return d.limit_query(sel, rst, count, offset, ordered);
 	});
+}
+
+char *
+deparse_analyze(Driver driver, Relation rel, List *options, double fraction, List **attnos,
+				bool *sampled)
+{
+	const remote::Dialect &d = dialect_for(driver);
+	const Oid relid = RelationGetRelid(rel);
+	TupleDesc desc = RelationGetDescr(rel);
+	StringInfoData list;
+	initStringInfo(&list);
+	*attnos = NIL;
+	for (int i = 1; i <= desc->natts; i++) {
+		if (TupleDescAttr(desc, i - 1)->attisdropped) {
+			continue;
+		}
+		if (*attnos != NIL) {
+			appendStringInfoString(&list, ", ");
+		}
+		appendStringInfoString(&list, quote_ident(d, remote_column_name(relid, i)));
+		*attnos = lappend_int(*attnos, i);
+	}
+	if (*attnos == NIL) {
+		appendStringInfoString(&list, "NULL");
+	}
+	StringInfoData rest;
+	initStringInfo(&rest);
+	appendStringInfo(&rest, "FROM %s", deparse_from(driver, relid, options));
+	*sampled = false;
+	if (fraction > 0 && fraction < 1) {
+		const char *cond = dialect_text([&d, fraction]() { return d.sample_condition(fraction); });
+		if (cond[0] != '\0') {
+			appendStringInfo(&rest, " WHERE %s", cond);
+			*sampled = true;
+		}
+	}
+	const char *sel = list.data;
+	const char *rst = rest.data;
+	return dialect_text([&d, sel, rst]() { return d.limit_query(sel, rst, -1, -1, false); });
 }
 
 char *

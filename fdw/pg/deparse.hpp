@@ -11,6 +11,7 @@ extern "C" {
 #include "postgres.h"
 #include "nodes/pathnodes.h"
 #include "nodes/pg_list.h"
+#include "utils/relcache.h"
 }
 
 #include "fdw/pg/relinfo.hpp"
@@ -54,6 +55,15 @@ bool is_shippable_aggregate_output(RelOptInfo *baserel, RelInfo *info, Expr *exp
 char *deparse_select(PlannerInfo *root, RelOptInfo *baserel, RelInfo *info, List *tlist,
 					 List *conds, List *pathkeys, Node *limit_count, Node *limit_offset,
 					 List **retrieved_attrs, List **params);
+
+/*
+ * The statement ANALYZE reads: every live column of rel by its remote name, from its
+ * remote FROM item, keeping each row with probability fraction when fraction < 1 and
+ * the dialect can sample (*sampled says whether it could). *attnos: the attribute
+ * numbers in select-list order.
+ */
+char *deparse_analyze(Driver driver, Relation rel, List *options, double fraction,
+					  List **attnos, bool *sampled);
 
 /* Spell one condition of the base rel (range table index varno) alone, for EXPLAIN. */
 char *deparse_local_expr(Oid relid, Index varno, Expr *expr);

@@ -10,6 +10,7 @@
 #include "fdw/pg/guard.hpp"
 
 extern "C" {
+#include "miscadmin.h"
 #include "utils/elog.h"
 #include "utils/memutils.h"
 }
@@ -92,7 +93,8 @@ raise_remote(const CapturedError &err, const ErrorSite &site)
 				err.code != 0 ? errdetail_internal("%s error %ld: %s", driver, err.code,
 												   has_detail ? err.detail : err.message)
 							  : errdetail_internal("%s", has_detail ? err.detail : err.message),
-				errhint("Check the host, port and user mapping options."));
+				err.hint[0] != '\0' ? errhint("%s", err.hint)
+									  : errhint("Check the host, port and user mapping options."));
 	}
 	/* The remote number leads the detail, unless the driver's text already starts with it. */
 	const bool numbered = err.code != 0 && strncmp(err.detail, driver, strlen(driver)) != 0;
@@ -102,6 +104,7 @@ raise_remote(const CapturedError &err, const ErrorSite &site)
 			numbered ? errdetail_internal("%s error %ld: %s", driver, err.code,
 										  has_detail ? err.detail : err.message)
 					 : (has_detail ? errdetail_internal("%s", err.detail) : 0),
+			err.hint[0] != '\0' ? errhint("%s", err.hint) : 0,
 			has_query ? remote_context(err.query) : 0);
 	pg_unreachable();
 }
@@ -132,6 +135,7 @@ CapturedError::capture(const remote::RemoteError &e) noexcept
 	copy_text(message, sizeof(message), e.message().c_str());
 	copy_text(detail, sizeof(detail), e.detail().c_str());
 	copy_text(query, sizeof(query), e.query().c_str());
+	copy_text(hint, sizeof(hint), e.hint().c_str());
 }
 
 void
@@ -155,6 +159,13 @@ raise(const CapturedError &err, const ErrorSite &site)
 		ReThrowError(err.pg);
 		break;
 	case CapturedError::Source::remote:
+		if (err.kind == remote::ErrorKind::cancelled) {
+			/*
+			 * The driver cancelled the remote query because a cancel request or
+			 * statement_timeout arrived: PostgreSQL's own message says which.
+			 */
+			CHECK_FOR_INTERRUPTS();
+		}
 		raise_remote(err, site);
 		break;
 	case CapturedError::Source::out_of_memory:

@@ -62,6 +62,7 @@ struct CapturedError {
 	char message[1024] = {0};
 	char detail[4096] = {0};
 	char query[4096] = {0};
+	char hint[512] = {0};
 
 	void capture(const PgError &e) noexcept;
 	void capture(const remote::RemoteError &e) noexcept;

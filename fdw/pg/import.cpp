@@ -540,6 +540,7 @@ import_foreign_schema(Driver driver, ImportForeignSchemaStmt *stmt, Oid serverOi
 	guarded(site, [hooks, &pairs]() { hooks->check_options(pairs); });
 
 	CachedConnection *cached = get_connection(driver, serverOid, GetUserId());
+	claim_connection(cached, nullptr, nullptr);
 	const char *remote_schema = pg_server_to_any(stmt->remote_schema,
 												 (int) strlen(stmt->remote_schema), PG_UTF8);
 	ImportSchema *schema = (ImportSchema *) palloc0(sizeof(ImportSchema));

@@ -289,12 +289,22 @@ driver_label(Driver driver)
 	return driver == Driver::mysql ? "MySQL" : "SQL Server";
 }
 
+Driver
+driver_of_server(Oid serverid)
+{
+	ForeignServer *server = GetForeignServer(serverid);
+	ForeignDataWrapper *fdw = GetForeignDataWrapper(server->fdwid);
+	return strcmp(fdw->fdwname, "tributary_mssql") == 0 ? Driver::mssql : Driver::mysql;
+}
+
 void
 validate_options(Driver driver, List *options, Oid catalog)
 {
 	unsigned where = where_for(catalog);
 	bool has_table_name = false;
 	bool has_query = false;
+	bool has_ssl_ca = false;
+	const char *verify_mode = nullptr;
 	ListCell *lc;
 
 	foreach (lc, options) {
@@ -314,6 +324,17 @@ validate_options(Driver driver, List *options, Oid catalog)
 		}
 		has_table_name |= strcmp(def->defname, "table_name") == 0;
 		has_query |= strcmp(def->defname, "query") == 0;
+		has_ssl_ca |= strcmp(def->defname, "ssl_ca") == 0;
+		if (strcmp(def->defname, "ssl_mode") == 0 && pg_strncasecmp(value, "verify_", 7) == 0) {
+			verify_mode = value;
+		}
+	}
+	if (verify_mode != nullptr && !has_ssl_ca) {
+		/* Without a CA file the client library would verify nothing. */
+		ereport(ERROR, errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
+				errmsg("ssl_mode \"%s\" needs the option \"ssl_ca\"", verify_mode),
+				errhint("Set ssl_ca to the file of the CA certificate that signed the server's "
+						"certificate."));
 	}
 	if (has_table_name && has_query) {
 		ereport(ERROR, errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -21,6 +21,9 @@ enum class Driver { mysql, mssql };
 /* Human name of the driver's server kind, for messages: "MySQL", "SQL Server". */
 const char *driver_label(Driver driver);
 
+/* The driver of a foreign server, from its wrapper's name. */
+Driver driver_of_server(Oid serverid);
+
 /* Validate options given to CREATE/ALTER of an object of the given catalog. */
 void validate_options(Driver driver, List *options, Oid catalog);
 

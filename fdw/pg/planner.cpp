@@ -46,14 +46,6 @@ option_cost(List *options, const char *name, Cost fallback)
 	return v != nullptr ? strtod(v, nullptr) : fallback;
 }
 
-Driver
-driver_of_server(Oid serverid)
-{
-	ForeignServer *server = GetForeignServer(serverid);
-	ForeignDataWrapper *fdw = GetForeignDataWrapper(server->fdwid);
-	return strcmp(fdw->fdwname, "tributary_mssql") == 0 ? Driver::mssql : Driver::mysql;
-}
-
 void
 classify_restrictions(PlannerInfo *root, RelOptInfo *baserel, RelInfo *info)
 {
@@ -84,6 +76,7 @@ remote_table_rows(RelOptInfo *baserel, RelInfo *info)
 {
 	if (option_bool(info->options, "use_remote_estimate", false)) {
 		CachedConnection *cc = get_connection(info->driver, info->serverid, info->userid);
+		claim_connection(cc, nullptr, nullptr); /* a cursor of a running scan moves aside */
 		remote::Connection *conn = cc->conn;
 		/* The schema and table as the source names them. */
 		const char *table = option_value(info->options, "table_name", get_rel_name(info->relid));
@@ -415,12 +408,23 @@ add_final_path(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *final_rel,
 	}
 	double rows = extra->count_est > 0 ? Min(extra->count_est, input->retrieved_rows)
 									   : input->retrieved_rows;
-	/* Cheaper than the local Limit over the same scan: fewer rows cross the wire. */
-	Cost total = input->fdw_startup_cost + rows * (cpu_tuple_cost + input->fdw_tuple_cost);
+	Cost startup = input->fdw_startup_cost;
+	Cost total = startup + rows * (cpu_tuple_cost + input->fdw_tuple_cost);
+	if (pathkeys == NIL) {
+		/*
+		 * A local Limit over a plain scan costs as much as the source's LIMIT (core
+		 * prorates the scan), yet the source then runs the whole query and sends a
+		 * read-ahead batch before the scan is closed. Prefer the remote LIMIT by a
+		 * margin above add_path's fuzz factor (with a sort the local one costs more).
+		 */
+		const Cost margin = Max(0.02 * startup, 0.5);
+		startup = Max(startup - margin, 0.0);
+		total = Max(total - margin, startup);
+	}
 	List *limit = lappend(lappend(NIL, parse->limitCount), parse->limitOffset);
 	add_path(final_rel, reinterpret_cast<Path *>(create_foreign_upper_path(
-							root, under, root->upper_targets[UPPERREL_FINAL], rows,
-							input->fdw_startup_cost, total, pathkeys, nullptr, limit)));
+							root, under, root->upper_targets[UPPERREL_FINAL], rows, startup,
+							total, pathkeys, nullptr, limit)));
 }
 
 } // namespace

@@ -1,6 +1,6 @@
 /*
  * routine.cpp — builds the FdwRoutine of each wrapper from the callbacks in
- * planner.cpp, scan.cpp and import.cpp, and initialises the module.
+ * planner.cpp, scan.cpp, analyze.cpp and import.cpp, and initialises the module.
  *
  * Zone: PG zone. Both wrappers share every callback; a callback finds its driver from
  * the foreign server's wrapper. The wrappers are read-only: IsForeignRelUpdatable
@@ -9,6 +9,7 @@
  */
 #include "fdw/pg/routine.hpp"
 
+#include "fdw/pg/analyze.hpp"
 #include "fdw/pg/connection.hpp"
 #include "fdw/pg/import.hpp"
 #include "fdw/pg/planner.hpp"
@@ -56,6 +57,7 @@ make_routine(Driver driver)
 	routine->EndForeignScan = end_foreign_scan;
 	routine->ExplainForeignScan = explain_foreign_scan;
 	routine->IsForeignRelUpdatable = is_foreign_rel_updatable;
+	routine->AnalyzeForeignTable = analyze_foreign_table;
 	routine->ImportForeignSchema = driver == Driver::mysql ? import_mysql : import_mssql;
 	return routine;
 }

@@ -15,11 +15,15 @@
 #include "fdw/pg/convert.hpp"
 #include "fdw/pg/guard.hpp"
 #include "fdw/pg/relinfo.hpp"
+#include "fdw/pg/remote_cursor.hpp"
 
 extern "C" {
 #include "access/table.h"
+#include "utils/resowner.h"
+#include "utils/tuplestore.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
+#include "executor/tuptable.h"
 #include "foreign/foreign.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
@@ -45,9 +49,16 @@ struct ScanState {
 	remote::Cell *params;	 /* palloc'd, filled before each open */
 	CachedConnection *cc;
 	remote::Cursor *cursor;	 /* owned; deleted by end/rescan or the reset callback */
+	bool finished;			 /* the result ended (cursor already deleted) */
 	const remote::Cell **row; /* per column: the current row's cells */
 	MemoryContextCallback reset_cb;
 	int current_column;		 /* for the error context */
+	/* Spooling: another scan needed the connection while this one streamed. */
+	ForeignScanState *node;
+	MemoryContext cxt;			/* the executor's query context: the spool lives there */
+	ResourceOwner owner;		/* the portal's owner: it owns the spool's temporary files */
+	Tuplestorestate *spool;		/* the rest of the result, read off the connection */
+	TupleTableSlot *spool_slot; /* minimal-tuple slot reading spool */
 };
 
 void
@@ -58,16 +69,20 @@ delete_cursor(ScanState *st, bool cleanup)
 		return;
 	}
 	st->cursor = nullptr;
-	if (cleanup) {
-		/* Aborting: a destructor never throws; anything else is swallowed. */
-		try {
-			delete cursor;
-		} catch (...) {
-		}
-		return;
+	if (!cleanup) {
+		release_stream(st->cc, st);
 	}
-	ErrorSite site{driver_label(st->driver), st->cc->server_name, st->relname};
-	guarded(site, [cursor]() { delete cursor; });
+	ErrorSite site{driver_label(st->driver), cleanup ? nullptr : st->cc->server_name, st->relname};
+	delete_remote_cursor(site, cursor, cleanup);
+}
+
+void
+drop_spool(ScanState *st)
+{
+	if (st->spool != nullptr) {
+		tuplestore_end(st->spool);
+		st->spool = nullptr;
+	}
 }
 
 void
@@ -75,7 +90,9 @@ reset_callback(void *arg)
 {
 	auto *st = static_cast<ScanState *>(arg);
 	delete_cursor(st, true);
+	st->spool = nullptr; /* its memory goes with the context, its files with the owner */
 	if (st->cc != nullptr) {
+		release_stream(st->cc, st);
 		release_connection(st->cc);
 		st->cc = nullptr;
 	}
@@ -136,6 +153,115 @@ converters_for_tlist(List *tlist, Relation rel, MemoryContext cxt)
 	return conv;
 }
 
+/*
+ * The next row of the remote cursor, converted into slot (cleared first) in
+ * CurrentMemoryContext. At the end of the result the cursor is deleted (the connection
+ * is free for others) and false returned. ereports on remote and conversion errors.
+ */
+bool
+next_remote_row(ScanState *st, TupleTableSlot *slot)
+{
+	ExecClearTuple(slot);
+	ErrorSite site{driver_label(st->driver), st->cc->server_name, st->relname};
+	const bool has_row = fetch_remote_row(site, st->cursor, st->row, st->ncols, st->sql);
+	if (!has_row) {
+		st->finished = true;
+		delete_cursor(st, false);
+		return false;
+	}
+
+	int natts = slot->tts_tupleDescriptor->natts;
+	memset(slot->tts_isnull, true, sizeof(bool) * natts);
+	ErrorContextCallback errcb;
+	errcb.callback = conversion_context;
+	errcb.arg = st;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+	for (int i = 0; i < st->ncols; i++) {
+		st->current_column = i;
+		int at = st->slot_index[i];
+		slot->tts_values[at] = convert_cell(&st->conv[i], *st->row[i], &slot->tts_isnull[at]);
+	}
+	st->current_column = -1;
+	error_context_stack = errcb.previous;
+	ExecStoreVirtualTuple(slot);
+	return true;
+}
+
+/*
+ * SpoolFn of a scan: another scan of the transaction needs the shared connection while
+ * this one streams. Read the rest of this result into a tuplestore (work_mem, then a
+ * temporary file of the scan's own resource owner, so a cursor of another portal keeps
+ * it), delete the cursor, and serve later rows from the tuplestore.
+ */
+void
+spool_scan(void *arg)
+{
+	auto *st = static_cast<ScanState *>(arg);
+	if (st->cursor == nullptr) {
+		release_stream(st->cc, st);
+		return;
+	}
+	TupleDesc desc = st->node->ss.ss_ScanTupleSlot->tts_tupleDescriptor;
+	MemoryContext row_cxt =
+		AllocSetContextCreate(st->cxt, "tributary spooled row", ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(st->cxt);
+	ResourceOwner saved_owner = CurrentResourceOwner;
+	CurrentResourceOwner = st->owner;
+	PG_TRY();
+	{
+		st->spool = tuplestore_begin_heap(false, false, work_mem);
+		TupleTableSlot *row = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
+		for (;;) {
+			CHECK_FOR_INTERRUPTS();
+			MemoryContextSwitchTo(row_cxt);
+			if (!next_remote_row(st, row)) {
+				break;
+			}
+			tuplestore_puttupleslot(st->spool, row);
+			MemoryContextReset(row_cxt);
+		}
+		MemoryContextSwitchTo(st->cxt);
+		ExecDropSingleTupleTableSlot(row);
+		if (st->spool_slot == nullptr) {
+			st->spool_slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+		}
+	}
+	PG_FINALLY();
+	{
+		CurrentResourceOwner = saved_owner;
+		MemoryContextSwitchTo(old);
+	}
+	PG_END_TRY();
+	MemoryContextDelete(row_cxt);
+	st->finished = false; /* the rows now come from the spool */
+	elog(DEBUG1, "tributary: foreign table \"%s\" spooled its remaining rows locally, so "
+				 "another scan could use the transaction's connection",
+		 st->relname);
+}
+
+/* The next spooled row into slot (empty slot at the end). */
+TupleTableSlot *
+next_spooled_row(ScanState *st, TupleTableSlot *slot)
+{
+	/*
+	 * A tuple read back from the spool's file is palloc'd in the current context and
+	 * freed by spool_slot at the next read: it must not live in a per-tuple context
+	 * that a caller (a join probing this scan) resets in between.
+	 */
+	MemoryContext old = MemoryContextSwitchTo(st->cxt);
+	const bool found = tuplestore_gettupleslot(st->spool, true, false, st->spool_slot);
+	MemoryContextSwitchTo(old);
+	if (!found) {
+		return slot;
+	}
+	slot_getallattrs(st->spool_slot);
+	int natts = slot->tts_tupleDescriptor->natts;
+	memcpy(slot->tts_values, st->spool_slot->tts_values, sizeof(Datum) * natts);
+	memcpy(slot->tts_isnull, st->spool_slot->tts_isnull, sizeof(bool) * natts);
+	return ExecStoreVirtualTuple(slot);
+}
+
 void
 open_cursor(ForeignScanState *node, ScanState *st)
 {
@@ -152,22 +278,10 @@ open_cursor(ForeignScanState *node, ScanState *st)
 	}
 	MemoryContextSwitchTo(old);
 
-	remote::Connection *conn = st->cc->conn;
-	const char *sql = st->sql;
-	const remote::Cell *params = st->params;
-	int nparams = st->nparams;
+	/* Another scan of this transaction streaming on the connection spools its rest first. */
+	claim_connection(st->cc, st, spool_scan);
 	ErrorSite site{driver_label(st->driver), st->cc->server_name, st->relname};
-	st->cursor = guarded(site, [conn, sql, params, nparams]() {
-		remote::Query q;
-		q.sql = sql;
-		q.params.assign(params, params + nparams);
-		try {
-			return conn->open(q).release();
-		} catch (remote::RemoteError &e) {
-			e.set_query(sql);
-			throw;
-		}
-	});
+	st->cursor = open_remote_cursor(site, st->cc->conn, st->sql, st->params, st->nparams);
 }
 
 } // namespace
@@ -188,6 +302,9 @@ begin_foreign_scan(ForeignScanState *node, int eflags)
 	st->driver = static_cast<Driver>(intVal(list_nth(plan->fdw_private, fsp_driver)));
 	st->relname = get_rel_name(st->relid);
 	st->current_column = -1;
+	st->node = node;
+	st->cxt = estate->es_query_cxt;
+	st->owner = CurrentResourceOwner;
 
 	/* The user whose mapping is used: the range table entry's checkAsUser (views). */
 	int rtindex = plan->scan.scanrelid > 0 ? static_cast<int>(plan->scan.scanrelid)
@@ -232,49 +349,19 @@ iterate_foreign_scan(ForeignScanState *node)
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
 	ExecClearTuple(slot);
 	CHECK_FOR_INTERRUPTS();
+	if (st->spool != nullptr) {
+		return next_spooled_row(st, slot);
+	}
+	if (st->finished) {
+		return slot;
+	}
 	if (st->cursor == nullptr) {
 		open_cursor(node, st);
 	}
-	remote::Cursor *cursor = st->cursor;
-	const remote::Cell **row = st->row;
-	int ncols = st->ncols;
-	ErrorSite site{driver_label(st->driver), st->cc->server_name, st->relname};
-	const char *sql = st->sql;
-	bool has_row = guarded(site, [cursor, row, ncols, sql]() {
-		try {
-			if (!cursor->next()) {
-				return false;
-			}
-		} catch (remote::RemoteError &e) {
-			e.set_query(sql);
-			throw;
-		}
-		for (int i = 0; i < ncols; i++) {
-			row[i] = &cursor->cell(static_cast<std::size_t>(i));
-		}
-		return true;
-	});
-	if (!has_row) {
-		return slot;
-	}
-
-	int natts = slot->tts_tupleDescriptor->natts;
-	memset(slot->tts_isnull, true, sizeof(bool) * natts);
-	ErrorContextCallback errcb;
-	errcb.callback = conversion_context;
-	errcb.arg = st;
-	errcb.previous = error_context_stack;
-	error_context_stack = &errcb;
 	MemoryContext old = MemoryContextSwitchTo(node->ss.ps.ps_ExprContext->ecxt_per_tuple_memory);
-	for (int i = 0; i < ncols; i++) {
-		st->current_column = i;
-		int at = st->slot_index[i];
-		slot->tts_values[at] = convert_cell(&st->conv[i], *row[i], &slot->tts_isnull[at]);
-	}
+	next_remote_row(st, slot);
 	MemoryContextSwitchTo(old);
-	st->current_column = -1;
-	error_context_stack = errcb.previous;
-	return ExecStoreVirtualTuple(slot);
+	return slot;
 }
 
 void
@@ -283,6 +370,8 @@ rescan_foreign_scan(ForeignScanState *node)
 	auto *st = static_cast<ScanState *>(node->fdw_state);
 	/* Parameters may have changed: the next fetch reopens with their new values. */
 	delete_cursor(st, false);
+	drop_spool(st);
+	st->finished = false;
 }
 
 void
@@ -293,6 +382,7 @@ end_foreign_scan(ForeignScanState *node)
 		return;
 	}
 	delete_cursor(st, false);
+	drop_spool(st);
 	release_connection(st->cc);
 	st->cc = nullptr;
 }

@@ -17,3 +17,13 @@ RemoteError::RemoteError(ErrorKind kind, std::string message, std::string detail
 }
 
 } // namespace tributary::remote
+
+namespace tributary::remote {
+
+std::string
+Dialect::like(const std::string &, const std::string &, LikeKind) const
+{
+	throw RemoteError(ErrorKind::internal, "this source does not evaluate LIKE conditions");
+}
+
+} // namespace tributary::remote

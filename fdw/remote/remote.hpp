@@ -53,6 +53,10 @@ public:
 	long code() const noexcept { return m_code; }
 	const std::string &query() const noexcept { return m_query; }
 	void set_query(std::string query) { m_query = std::move(query); }
+	/* What the user can do about it (a full sentence), if the driver knows better than
+	 * the generic hint; empty otherwise. */
+	const std::string &hint() const noexcept { return m_hint; }
+	void set_hint(std::string hint) { m_hint = std::move(hint); }
 
 private:
 	ErrorKind m_kind;
@@ -61,6 +65,7 @@ private:
 	std::string m_sqlstate;
 	long m_code;
 	std::string m_query;
+	std::string m_hint;
 };
 
 /* A calendar value as the source sent it, before any PostgreSQL conversion. */
@@ -157,6 +162,8 @@ struct RemoteColumn {
 	int precision = -1;
 	int scale = -1;
 	std::string default_expr; /* remote default text, empty if none */
+	bool json = false;		  /* holds JSON documents: MariaDB's JSON is LONGTEXT with
+								 CHECK (json_valid(col)) */
 };
 
 struct RemoteTable {
@@ -174,6 +181,16 @@ struct ImportedColumn {
 	std::string check;			/* a CHECK expression for ENUM etc., empty if none */
 	std::map<std::string, std::string> options; /* column options to attach */
 	std::string error;			/* non-empty: cannot be mapped, and why */
+};
+
+/* PostgreSQL's LIKE operators (~~, !~~, ~~*, !~~*), for Dialect::like. */
+enum class LikeKind : std::uint8_t { like, not_like, ilike, not_ilike };
+
+/* How a source evaluates a PostgreSQL condition. */
+enum class Support : std::uint8_t {
+	none,	 /* not at all: the condition stays local */
+	exact,	 /* exactly as PostgreSQL does */
+	superset /* selects a superset of PostgreSQL's rows: sent, and rechecked locally */
 };
 
 /*
@@ -198,6 +215,35 @@ public:
 	 */
 	virtual std::string limit_query(const std::string &select_list, const std::string &rest,
 									long long limit, long long offset, bool has_order) const = 0;
+
+	/*
+	 * LIKE: how the source can evaluate `text_column <kind> 'constant pattern'` under
+	 * PostgreSQL's rules (case, every character significant, escape backslash, '_' one
+	 * character). Default: not at all.
+	 */
+	virtual Support like_support(LikeKind kind) const
+	{
+		(void) kind;
+		return Support::none;
+	}
+	/*
+	 * The remote condition for `lhs <kind> pattern`, only called when like_support(kind)
+	 * is not none. lhs is spelled already (a column); pattern is PostgreSQL's, in UTF-8,
+	 * with backslash as its escape character and no lone backslash at its end.
+	 */
+	virtual std::string like(const std::string &lhs, const std::string &pattern,
+							 LikeKind kind) const;
+
+	/*
+	 * ANALYZE: a condition that keeps each row with probability fraction (0 < f < 1),
+	 * so only a sample crosses the wire, e.g. "RAND() < 0.0125". Empty (the default):
+	 * the source cannot sample, and ANALYZE reads every row (keeping a bounded sample).
+	 */
+	virtual std::string sample_condition(double fraction) const
+	{
+		(void) fraction;
+		return {};
+	}
 };
 
 /* Options after validation: name → value, as given by server, table and user mapping. */

@@ -12,6 +12,8 @@
 #   PGHOST PGPORT PGUSER PGDATABASE      the cluster (unix socket dir), superuser, test db
 #   TRIBUTARY_PG_HOST/PORT               the same cluster over TCP (127.0.0.1)
 #   TRIBUTARY_MYSQL_HOST/PORT/USER/PASSWORD/DATABASE/SOCKET   MariaDB
+#   TRIBUTARY_MYSQL_SSL_CA/CERT/KEY/OTHER_CA   its TLS: the CA, a client certificate and key,
+#                                        and an unrelated CA (server certificate: localhost)
 #   TRIBUTARY_TDS_HOST/PORT/USER/PASSWORD/DATABASE            the TDS test server
 #   FREETDSCONF                          a freetds.conf naming it "tributary_test" (for tsql)
 #   TRIBUTARY_RUN_DIR                    the run folder (logs: pg/pg.log, mariadb.err, tds.log;
@@ -131,9 +133,38 @@ CONF
 	return 1
 }
 
+# A throwaway CA for MariaDB's TLS: the server's certificate names only "localhost" (no IP
+# address), so a client verifying the host name succeeds for localhost and fails for
+# 127.0.0.1; a client certificate signed by the same CA; an unrelated CA to be refused.
+# EC keys: generated in milliseconds. Test-only secrets, readable by the cluster's user.
+harness_make_tls() {
+	local dir=$1 name
+	mkdir -p "$dir"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3 \
+		-subj "/CN=tributary test CA" -keyout "$dir/ca.key" -out "$dir/ca.pem" >/dev/null 2>&1 &&
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3 \
+			-subj "/CN=tributary other CA" -keyout "$dir/other-ca.key" -out "$dir/other-ca.pem" \
+			>/dev/null 2>&1 || return 1
+	for name in server client; do
+		if [ $name = server ]; then
+			printf 'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$dir/$name.ext"
+		else
+			printf 'extendedKeyUsage=clientAuth\n' >"$dir/$name.ext"
+		fi
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+			-subj "/CN=$([ $name = server ] && echo localhost || echo tributary-client)" \
+			-keyout "$dir/$name.key" -out "$dir/$name.csr" >/dev/null 2>&1 &&
+			openssl x509 -req -in "$dir/$name.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
+				-CAcreateserial -days 3 -extfile "$dir/$name.ext" -out "$dir/$name.pem" \
+				>/dev/null 2>&1 || return 1
+	done
+	chmod 755 "$dir" && chmod 644 "$dir"/*
+}
+
 harness_start_mariadb() {
 	local dir=$TRIBUTARY_RUN_DIR/mariadb port pid userflag=()
 	mkdir -p "$dir"
+	harness_make_tls "$TRIBUTARY_RUN_DIR/tls" || { harness_log "could not create the TLS certificates"; return 1; }
 	[ "$(id -u)" -eq 0 ] && userflag=(--user=root)
 	mariadb-install-db --no-defaults --datadir="$dir/data" --auth-root-authentication-method=normal \
 		--skip-test-db "${userflag[@]}" >"$TRIBUTARY_RUN_DIR/mariadb-install.log" 2>&1 ||
@@ -144,6 +175,8 @@ harness_start_mariadb() {
 			--bind-address=127.0.0.1 --pid-file="$dir/mysqld.pid" --log-error="$TRIBUTARY_RUN_DIR/mariadb.err" \
 			--skip-name-resolve --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=0 \
 			--max-allowed-packet=64M --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
+			--ssl-ca="$TRIBUTARY_RUN_DIR/tls/ca.pem" --ssl-cert="$TRIBUTARY_RUN_DIR/tls/server.pem" \
+			--ssl-key="$TRIBUTARY_RUN_DIR/tls/server.key" \
 			"${userflag[@]}" >/dev/null 2>&1 &
 		pid=$!
 		echo "$pid" >"$TRIBUTARY_RUN_DIR/mariadb.pid"
@@ -152,6 +185,10 @@ harness_start_mariadb() {
 				export TRIBUTARY_MYSQL_HOST=127.0.0.1 TRIBUTARY_MYSQL_PORT=$port
 				export TRIBUTARY_MYSQL_SOCKET=$dir/mysqld.sock
 				export TRIBUTARY_MYSQL_USER=tributary TRIBUTARY_MYSQL_DATABASE=tributary_test
+				export TRIBUTARY_MYSQL_SSL_CA=$TRIBUTARY_RUN_DIR/tls/ca.pem
+				export TRIBUTARY_MYSQL_SSL_CERT=$TRIBUTARY_RUN_DIR/tls/client.pem
+				export TRIBUTARY_MYSQL_SSL_KEY=$TRIBUTARY_RUN_DIR/tls/client.key
+				export TRIBUTARY_MYSQL_SSL_OTHER_CA=$TRIBUTARY_RUN_DIR/tls/other-ca.pem
 				export TRIBUTARY_MYSQL_PASSWORD
 				TRIBUTARY_MYSQL_PASSWORD=$(harness_random_secret)
 				mariadb --no-defaults --socket="$dir/mysqld.sock" -uroot <<SQL

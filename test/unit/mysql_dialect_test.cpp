@@ -131,3 +131,44 @@ TEST(MysqlDialect, leaves_query_unlimited_without_limit_or_offset)
 	          "SELECT count(*) FROM `t`");
 	EXPECT_EQ(dialect().limit_query("1", "", -1, 0, false), "SELECT 1");
 }
+
+TEST(MysqlDialect, sends_like_and_not_like_exactly_under_utf8mb4_bin)
+{
+	using tributary::remote::LikeKind;
+	using tributary::remote::Support;
+	EXPECT_EQ(dialect().like_support(LikeKind::like), Support::exact);
+	EXPECT_EQ(dialect().like_support(LikeKind::not_like), Support::exact);
+	EXPECT_EQ(dialect().like("`c`", "a%", LikeKind::like),
+	          "(`c` LIKE 'a%' COLLATE utf8mb4_bin ESCAPE _utf8mb4 X'5C')");
+	/* A backslash in the pattern: the hex form, read the same in every sql_mode. */
+	EXPECT_EQ(dialect().like("`c`", "a\\%", LikeKind::not_like),
+	          "(`c` NOT LIKE _utf8mb4 X'615C25' COLLATE utf8mb4_bin ESCAPE _utf8mb4 X'5C')");
+}
+
+TEST(MysqlDialect, sends_ilike_as_a_superset_and_never_not_ilike)
+{
+	using tributary::remote::LikeKind;
+	using tributary::remote::Support;
+	EXPECT_EQ(dialect().like_support(LikeKind::ilike), Support::superset);
+	EXPECT_EQ(dialect().like_support(LikeKind::not_ilike), Support::none);
+	EXPECT_EQ(dialect().like("`c`", "Ab%", LikeKind::ilike),
+	          "(`c` LIKE 'Ab%' COLLATE utf8mb4_unicode_ci ESCAPE _utf8mb4 X'5C')");
+	EXPECT_THROW(dialect().like("`c`", "a", LikeKind::not_ilike), RemoteError);
+}
+
+TEST(MysqlDialect, widens_non_ascii_ilike_characters_to_one_character_wildcards)
+{
+	using tributary::mysql::ilike_superset_pattern;
+	EXPECT_EQ(ilike_superset_pattern("Zoë%"), "Zo_%");
+	EXPECT_EQ(ilike_superset_pattern("🦊_\\%\\\\"), "__\\%\\\\");
+	EXPECT_EQ(ilike_superset_pattern("\\é"), "_"); /* an escaped non-ASCII character */
+	EXPECT_EQ(ilike_superset_pattern("\\a"), "\\a");
+	EXPECT_EQ(ilike_superset_pattern(""), "");
+}
+
+TEST(MysqlDialect, samples_with_rand)
+{
+	EXPECT_EQ(dialect().sample_condition(0.25), "RAND() < 0.250000000");
+	EXPECT_EQ(dialect().sample_condition(1.0), "");
+	EXPECT_EQ(dialect().sample_condition(0.0), "");
+}

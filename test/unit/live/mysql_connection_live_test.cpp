@@ -152,9 +152,17 @@ TEST_F(MysqlLive, cancel_stops_running_scan_and_keeps_connection_usable)
 
 TEST_F(MysqlLive, cancel_without_running_query_does_not_kill_the_next_one)
 {
-	m_conn->cancel();
+	m_conn->cancel(); /* no cursor: nothing is sent */
+	/* A cursor whose query has ended on the server: the KILL QUERY reaches an idle session. */
+	{
+		auto c = m_conn->open(query("SELECT 1"));
+		while (c->next()) {
+		}
+		m_conn->cancel();
+	}
 	std::this_thread::sleep_for(std::chrono::milliseconds(100));
 	EXPECT_EQ(scalar("SELECT 7"), "7");
+	EXPECT_EQ(scalar("SELECT 8"), "8");
 }
 
 TEST_F(MysqlLive, closing_a_scan_early_is_quick_and_keeps_connection_usable)

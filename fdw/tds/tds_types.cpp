@@ -630,6 +630,11 @@ decode_value(Decoder decoder, const unsigned char *p, std::size_t len, Cell &out
 		return DecodeStatus::ok;
 	}
 	case Decoder::text: return decode_text(p, len, out);
+	case Decoder::converted_text:
+		out.kind = CellKind::text;
+		out.data = reinterpret_cast<const char *>(p);
+		out.size = len;
+		return DecodeStatus::ok;
 	case Decoder::bytes:
 		out.kind = CellKind::bytes;
 		out.data = reinterpret_cast<const char *>(p);

@@ -63,7 +63,9 @@ enum class Decoder : std::uint8_t {
 	datetime2,      /* datetime2(n): DBDATETIMEALL → timestamp */
 	datetimeoffset, /* datetimeoffset(n): DBDATETIMEALL (UTC + offset) → timestamptz */
 	guid,           /* uniqueidentifier: TDS_UNIQUE → uuid (RFC 4122 byte order) */
-	text,           /* char, varchar, nchar, nvarchar, (max), text, ntext, xml → UTF-8 text */
+	text,           /* char, varchar, (max), text → UTF-8 text, checked */
+	converted_text, /* nchar, nvarchar, (max), ntext, xml: FreeTDS converted them from UTF-16,
+	                   so they are well-formed UTF-8 by construction (no second check) */
 	bytes           /* binary, varbinary, (max), image, rowversion, CLR types → bytes */
 };
 

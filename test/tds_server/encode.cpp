@@ -210,33 +210,31 @@ encode_temporal(ByteBuffer &out, const WireType &w, sqlite3_stmt *st, int col)
 	}
 }
 
-/* nvarchar/nchar (and temporal text for 7.2 clients) */
+/* nvarchar/nchar (and temporal text for 7.2 clients): one pass, lengths patched after. */
 void
 encode_unicode(ByteBuffer &out, const WireType &w, std::string_view text, std::uint32_t textsize)
 {
+	std::size_t units = 0;
 	if (w.plp) {
-		std::size_t keep = utf8_prefix_for_utf16_units(text, textsize / 2);
-		if (keep < text.size()) {
-			text = text.substr(0, keep);
-		}
-		const std::size_t units = utf16_length(text);
-		out.put_u64(units * 2);
-		if (units > 0) {
-			out.put_u32(static_cast<std::uint32_t>(units * 2));
-			out.put_utf16(text);
+		const std::size_t at = out.size();
+		out.put_u64(0);
+		out.put_u32(0);
+		const std::size_t bytes = out.put_utf16_prefix(text, textsize / 2, units);
+		if (units == 0) {
+			out.truncate(at + 8); /* PLP of length 0: no chunk, just the terminator */
+		} else {
+			out.patch_le(at, bytes, 8);
+			out.patch_le(at + 8, bytes, 4);
 		}
 		out.put_u32(0);
 		return;
 	}
 	const std::size_t max_units = w.max_len / 2;
-	std::size_t units = utf16_length(text);
-	if (units > max_units) {
-		text = text.substr(0, utf8_prefix_for_utf16_units(text, max_units));
-		units = utf16_length(text);
-	}
+	const std::size_t at = out.size();
+	out.put_u16(0);
+	out.put_utf16_prefix(text, max_units, units);
 	const std::size_t pad = w.fixed_pad ? max_units - units : 0;
-	out.put_u16(static_cast<std::uint16_t>(2 * (units + pad)));
-	out.put_utf16(text);
+	out.patch_u16(at, static_cast<std::uint16_t>(2 * (units + pad)));
 	for (std::size_t k = 0; k < pad; k++) {
 		out.put_u16(0x20);
 	}
@@ -276,10 +274,10 @@ encode_legacy_lob(ByteBuffer &out, const WireType &w, sqlite3_stmt *st, int col,
 	out.put(textptr, 16);
 	out.put_zeros(8); /* timestamp */
 	if (w.kind == WireKind::ntext) {
-		std::string_view text = column_text(st, col);
-		text = text.substr(0, utf8_prefix_for_utf16_units(text, textsize / 2));
-		out.put_u32(static_cast<std::uint32_t>(2 * utf16_length(text)));
-		out.put_utf16(text);
+		const std::size_t at = out.size();
+		out.put_u32(0);
+		std::size_t units = 0;
+		out.patch_le(at, out.put_utf16_prefix(column_text(st, col), textsize / 2, units), 4);
 		return;
 	}
 	std::string_view bytes =

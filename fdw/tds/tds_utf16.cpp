@@ -20,6 +20,9 @@
 #include <elf.h>
 #include <iconv.h>
 #include <link.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <atomic>
 #include <cerrno>
@@ -137,9 +140,15 @@ open_wrapper(const char *to, const char *from)
 std::size_t
 convert_wrapper(iconv_t cd, char **in, std::size_t *in_left, char **out, std::size_t *out_left)
 {
-	/* A call that resets the state or flushes goes to glibc (it has nothing to flush). */
-	if (in == nullptr || *in == nullptr || out == nullptr || *out == nullptr || !is_fast(cd)) {
+	if (!is_fast(cd)) {
 		return iconv(cd, in, in_left, out, out_left);
+	}
+	if (in == nullptr || *in == nullptr) {
+		/* Reset the shift state (db-lib does after every value): UTF-8 has none to write. */
+		return 0;
+	}
+	if (out == nullptr || *out == nullptr) {
+		return iconv(cd, in, in_left, out, out_left); /* glibc's answer to a bad call */
 	}
 	const char *p = *in;
 	const std::size_t r = utf16le_to_utf8(&p, in_left, out, out_left);
@@ -266,7 +275,21 @@ utf16le_to_utf8(const char **in, std::size_t *in_left, char **out, std::size_t *
 	int error = 0;
 	static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the ASCII run loads units LE");
 	while (end - p >= 2) {
-		/* Four ASCII units at a time: most text is ASCII. */
+#if defined(__SSE2__)
+		/* Sixteen ASCII units at a time: most text is ASCII. */
+		while (end - p >= 32 && o_end - o >= 16) {
+			const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+			const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + 16));
+			const __m128i high = _mm_and_si128(_mm_or_si128(a, b), _mm_set1_epi16(-128));
+			if (_mm_movemask_epi8(_mm_cmpeq_epi16(high, _mm_setzero_si128())) != 0xFFFF) {
+				break;
+			}
+			_mm_storeu_si128(reinterpret_cast<__m128i *>(o), _mm_packus_epi16(a, b));
+			o += 16;
+			p += 32;
+		}
+#endif
+		/* Four ASCII units at a time. */
 		while (end - p >= 8 && o_end - o >= 4) {
 			std::uint64_t w;
 			std::memcpy(&w, p, sizeof w);

@@ -7,6 +7,10 @@
  */
 #include "test/tds_server/wire.hpp"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace tributary::tds_server
 {
 
@@ -126,7 +130,22 @@ ByteBuffer::put_utf16_prefix(std::string_view utf8, std::size_t max_units, std::
 	std::size_t i = 0;
 	std::size_t u = 0;
 	while (i < n && u < max_units) {
-		/* ASCII runs, eight characters at a time: the text columns are mostly ASCII. */
+#if defined(__SSE2__)
+		/* ASCII runs, sixteen characters at a time: the text columns are mostly ASCII. */
+		while (n - i >= 16 && max_units - u >= 16) {
+			const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(in + i));
+			if (_mm_movemask_epi8(v) != 0) {
+				break;
+			}
+			const __m128i zero = _mm_setzero_si128();
+			_mm_storeu_si128(reinterpret_cast<__m128i *>(out), _mm_unpacklo_epi8(v, zero));
+			_mm_storeu_si128(reinterpret_cast<__m128i *>(out + 16), _mm_unpackhi_epi8(v, zero));
+			out += 32;
+			i += 16;
+			u += 16;
+		}
+#endif
+		/* ASCII runs, eight characters at a time. */
 		while (n - i >= 8 && max_units - u >= 8) {
 			std::uint64_t w;
 			std::memcpy(&w, in + i, sizeof w);

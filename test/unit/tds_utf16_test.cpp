@@ -175,3 +175,25 @@ TEST(TdsUtf16, matches_glibc_on_random_text_and_buffers)
 		ASSERT_EQ(ours(in, room), glibc.convert(in, room)) << "round " << round;
 	}
 }
+
+TEST(TdsUtf16, matches_glibc_where_long_ascii_runs_meet_other_characters)
+{
+	/* The vector paths take 16 and 4 units at a time: put the odd unit at every offset. */
+	Glibc glibc;
+	ASSERT_TRUE(glibc.ok());
+	const std::vector<std::string> odd = {units({0x7F}), units({0x80}), units({0xE9}),
+	                                      units({0x800}), units({0xD83D, 0xDE00}),
+	                                      units({0xDC00}), units({0xD83D})};
+	for (std::size_t at = 0; at <= 48; at++) {
+		for (const std::string &u : odd) {
+			std::string in;
+			for (std::size_t i = 0; i < 48; i++) {
+				in += i == at ? u : units({static_cast<std::uint16_t>('a' + i % 26)});
+			}
+			for (const std::size_t room : {0, 3, 15, 16, 17, 31, 32, 33, 47, 48, 49, 100}) {
+				ASSERT_EQ(ours(in, room), glibc.convert(in, room))
+				    << "odd unit at " << at << ", room " << room;
+			}
+		}
+	}
+}

@@ -180,6 +180,7 @@ struct Walk {
 	RelInfo *info;
 	const char *reason;
 	bool superset;
+	bool null_test; /* walking the argument of IS [NOT] NULL: only NULL-ness is compared */
 };
 
 Shippable walk(Walk &w, Expr *expr);
@@ -294,6 +295,21 @@ walk_array_op(Walk &w, ScalarArrayOpExpr *saop)
 	return lf == Family::text ? Shippable::superset : s;
 }
 
+/* The declared remote type of a column (column option mysql_type / mssql_type), "" if none. */
+const char *
+remote_column_type(const RelInfo *info, AttrNumber attno)
+{
+	const char *name = info->driver == Driver::mysql ? "mysql_type" : "mssql_type";
+	ListCell *lc;
+	foreach (lc, GetForeignColumnOptions(info->relid, attno)) {
+		DefElem *def = static_cast<DefElem *>(lfirst(lc));
+		if (strcmp(def->defname, name) == 0) {
+			return defGetString(def);
+		}
+	}
+	return "";
+}
+
 Shippable
 walk_var(Walk &w, Var *var)
 {
@@ -310,6 +326,11 @@ walk_var(Walk &w, Var *var)
 	}
 	if (family_of(var->vartype) == Family::none) {
 		return fail(w, "column type has no exact remote comparison");
+	}
+	const remote::Dialect &d = dialect_for(w.info->driver);
+	const char *type = remote_column_type(w.info, var->varattno);
+	if (!w.null_test && !guarded([&d, type]() { return d.comparable_column(type); })) {
+		return fail(w, "the remote column's type compares by rules of its own (sql_variant)");
 	}
 	return Shippable::exact;
 }
@@ -353,7 +374,14 @@ walk(Walk &w, Expr *expr)
 		if (nt->argisrow) {
 			return fail(w, "row-valued IS NULL is evaluated locally");
 		}
+		Expr *arg = nt->arg;
+		while (IsA(arg, RelabelType)) {
+			arg = reinterpret_cast<RelabelType *>(arg)->arg;
+		}
+		const bool outer = w.null_test;
+		w.null_test = IsA(arg, Var); /* the plain column is sent: its NULL-ness is exact */
 		Shippable s = walk(w, nt->arg);
+		w.null_test = outer;
 		return s == Shippable::no ? s : Shippable::exact; /* NULL-ness is exact */
 	}
 	case T_BoolExpr: {
@@ -538,12 +566,14 @@ void
 emit_aggregate(Out &o, Aggref *agg)
 {
 	const char *name = get_func_name(agg->aggfnoid);
+	const remote::Dialect *d = o.dialect;
+	const char *remote = dialect_text([d, name]() { return d->aggregate_name(name); });
 	if (agg->aggstar) {
-		appendStringInfoString(o.buf, "count(*)");
+		appendStringInfo(o.buf, "%s(*)", remote);
 		return;
 	}
 	TargetEntry *te = static_cast<TargetEntry *>(linitial(agg->args));
-	appendStringInfo(o.buf, "%s(", name);
+	appendStringInfo(o.buf, "%s(", remote);
 	emit(o, te->expr);
 	appendStringInfoChar(o.buf, ')');
 }
@@ -645,12 +675,23 @@ column_not_null(Oid relid, AttrNumber attno)
 	return result;
 }
 
-/* A column for SELECT: the plain column, never the boolean rewrite. */
+/* A column for GROUP BY: the plain column, never the boolean rewrite. */
 void
 emit_select_column(Out &o, AttrNumber attno)
 {
 	appendStringInfoString(o.buf,
 						   quote_ident(*o.dialect, remote_column_name(o.info->relid, attno)));
+}
+
+/* A column of the SELECT list: plain, or converted where its remote type needs it. */
+void
+emit_output_column(Out &o, AttrNumber attno)
+{
+	const char *quoted = quote_ident(*o.dialect, remote_column_name(o.info->relid, attno));
+	const char *type = to_utf8(remote_column_type(o.info, attno));
+	const remote::Dialect *d = o.dialect;
+	appendStringInfoString(o.buf,
+						   dialect_text([d, quoted, type]() { return d->select_column(quoted, type); }));
 }
 
 } // namespace
@@ -659,7 +700,7 @@ Shippable
 classify_expr(PlannerInfo *root, RelOptInfo *baserel, RelInfo *info, Expr *expr,
 			  const char **reason)
 {
-	Walk w{root, baserel, info, nullptr, false};
+	Walk w{root, baserel, info, nullptr, false, false};
 	Shippable s = walk(w, expr);
 	*reason = w.reason;
 	return s;
@@ -782,7 +823,7 @@ deparse_select(PlannerInfo *root, RelOptInfo *baserel, RelInfo *info, List *tlis
 				if (*retrieved_attrs != NIL) {
 					appendStringInfoString(&list, ", ");
 				}
-				emit_select_column(o, i);
+				emit_output_column(o, i);
 				*retrieved_attrs = lappend_int(*retrieved_attrs, i);
 			}
 		}
@@ -802,7 +843,7 @@ deparse_select(PlannerInfo *root, RelOptInfo *baserel, RelInfo *info, List *tlis
 				appendStringInfoString(&list, ", ");
 			}
 			if (IsA(e, Var)) {
-				emit_select_column(o, reinterpret_cast<Var *>(e)->varattno);
+				emit_output_column(o, reinterpret_cast<Var *>(e)->varattno);
 			} else {
 				emit(o, e);
 			}

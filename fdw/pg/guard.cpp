@@ -10,6 +10,7 @@
 #include "fdw/pg/guard.hpp"
 
 extern "C" {
+#include "miscadmin.h"
 #include "utils/elog.h"
 #include "utils/memutils.h"
 }
@@ -85,6 +86,14 @@ raise_remote(const CapturedError &err, const ErrorSite &site)
 	const char *driver = site.driver ? site.driver : "remote";
 	const bool has_detail = err.detail[0] != '\0';
 	const bool has_query = err.query[0] != '\0';
+
+	if (err.kind == remote::ErrorKind::cancelled) {
+		/*
+		 * The driver noticed a query cancel, statement_timeout or termination first
+		 * (it only reads the flags): PostgreSQL reports it the way it always does.
+		 */
+		CHECK_FOR_INTERRUPTS();
+	}
 
 	if (err.kind == remote::ErrorKind::connect && site.server != nullptr) {
 		ereport(ERROR, errcode(errcode_for(err)),

@@ -72,8 +72,9 @@ enum class Decoder : std::uint8_t {
 /*
  * The decoder for a result column from db-lib's dbcoltype() (SYB* code).
  * Throws RemoteError(unsupported) naming the column for a type it cannot
- * decode (sql_variant: db-lib 1.3 exposes neither its base type nor, through
- * dbbind, a correct conversion).
+ * decode (sql_variant as sent: db-lib 1.3 exposes neither its base type nor,
+ * through dbbind, a correct conversion; TdsDialect::select_column has SQL
+ * Server convert it instead).
  */
 Decoder decoder_for(int dblib_type, const std::string &column_name);
 

@@ -11,6 +11,7 @@
 
 #include "test/tds_server/decimal.hpp"
 #include "test/tds_server/temporal.hpp"
+#include "test/tds_server/variant.hpp"
 
 namespace tributary::tds_server
 {
@@ -307,6 +308,9 @@ put_null(ByteBuffer &out, const WireType &w)
 	case WireKind::xml:
 		out.put_u64(plp_null);
 		break;
+	case WireKind::variant:
+		out.put_u32(0);
+		break;
 	default:
 		/* fixed-length N types and text/ntext/image (textptr length 0) */
 		out.put_u8(0);
@@ -482,6 +486,9 @@ encode_value(ByteBuffer &out, const WireType &w, sqlite3_stmt *st, int col, std:
 	case WireKind::ntext:
 	case WireKind::image:
 		encode_legacy_lob(out, w, st, col, textsize);
+		break;
+	case WireKind::variant:
+		encode_variant(out, st, col);
 		break;
 	case WireKind::xml: {
 		WireType as_plp = w;

@@ -280,13 +280,22 @@ utf16le_to_utf8(const char **in, std::size_t *in_left, char **out, std::size_t *
 		while (end - p >= 32 && o_end - o >= 16) {
 			const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
 			const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + 16));
-			const __m128i high = _mm_and_si128(_mm_or_si128(a, b), _mm_set1_epi16(-128));
-			if (_mm_movemask_epi8(_mm_cmpeq_epi16(high, _mm_setzero_si128())) != 0xFFFF) {
+			const __m128i mask = _mm_set1_epi16(-128);
+			const __m128i zero = _mm_setzero_si128();
+			/* Two bits per ASCII unit, in order: the units before the first other one. */
+			const unsigned ascii_a = static_cast<unsigned>(
+			    _mm_movemask_epi8(_mm_cmpeq_epi16(_mm_and_si128(a, mask), zero)));
+			const unsigned ascii_b = static_cast<unsigned>(
+			    _mm_movemask_epi8(_mm_cmpeq_epi16(_mm_and_si128(b, mask), zero)));
+			const unsigned all = ascii_a | (ascii_b << 16);
+			/* Pack all sixteen (there is room); keep the leading ASCII ones. */
+			_mm_storeu_si128(reinterpret_cast<__m128i *>(o), _mm_packus_epi16(a, b));
+			const unsigned units = all == 0xFFFFFFFFu ? 16 : static_cast<unsigned>(__builtin_ctz(~all)) / 2;
+			o += units;
+			p += 2 * units;
+			if (units < 16) {
 				break;
 			}
-			_mm_storeu_si128(reinterpret_cast<__m128i *>(o), _mm_packus_epi16(a, b));
-			o += 16;
-			p += 32;
 		}
 #endif
 		/* Four ASCII units at a time. */

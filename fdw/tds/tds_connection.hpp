@@ -35,7 +35,7 @@ struct ConnectSettings {
 	std::string app_name = "tributary";
 	std::string encryption = "request";   /* off | request | require */
 	std::string isolation_level = "auto"; /* auto | snapshot | repeatable_read | read_committed */
-	std::size_t fetch_size = 10000;       /* rows per read-ahead batch */
+	std::size_t fetch_size = 2000;        /* rows per read-ahead batch (two are held) */
 	bool read_ahead = true;               /* read scans ahead on a thread of the driver's own */
 };
 

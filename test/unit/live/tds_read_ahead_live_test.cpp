@@ -138,8 +138,8 @@ TEST_F(TdsLive, reports_a_connection_lost_under_the_read_ahead)
  * server sends what fills its buffers at once (most of the rows) and the rest with
  * the next statement's answer, so the read-ahead thread is left waiting for the
  * server in the middle of the result — where db-lib must be interrupted. (The
- * thread hands over its first 1250 rows while the backend waits for them; the
- * rows it has read after those stay with it until its wait ends.)
+ * thread hands a batch over once the backend waits for it; rows it reads after
+ * that stay with it until its wait ends.)
  */
 class TdsReadAheadLive : public TdsLive {
 protected:
@@ -199,7 +199,7 @@ TEST_F(TdsReadAheadLive, cancels_a_read_ahead_waiting_for_the_server_when_a_watc
 		EXPECT_EQ(e.kind(), ErrorKind::cancelled) << e.message() << " " << e.detail();
 	}
 	signaller.join();
-	EXPECT_GE(rows, 2250u); /* the sync rows and the first hand-over */
+	EXPECT_GT(rows, 1000u); /* the synchronous rows and at least one batch */
 	EXPECT_LT(rows, 4000u);
 	EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
 	cancel_pending = 0;

@@ -690,8 +690,8 @@ emit_output_column(Out &o, AttrNumber attno)
 	const char *quoted = quote_ident(*o.dialect, remote_column_name(o.info->relid, attno));
 	const char *type = to_utf8(remote_column_type(o.info, attno));
 	const remote::Dialect *d = o.dialect;
-	appendStringInfoString(o.buf,
-						   dialect_text([d, quoted, type]() { return d->select_column(quoted, type); }));
+	appendStringInfoString(
+		o.buf, dialect_text([d, quoted, type]() { return d->select_column(quoted, type); }));
 }
 
 } // namespace

@@ -23,7 +23,7 @@
  *
  * Memory: db-lib without DBBUFFER keeps one row; (max) values are held whole
  * (FreeTDS reads a PLP value into one buffer); the read-ahead holds two batches
- * of at most fetch_size rows and about 8 MB of values each.
+ * of at most fetch_size rows (2000 by default) and 8 MB of values each.
  */
 #include "fdw/tds/tds_cursor.hpp"
 
@@ -57,7 +57,7 @@ constexpr int xsyb_nchar = 239;    /* XSYBNCHAR */
 constexpr int syb_ntext = 99;      /* SYBNTEXT */
 /* Rows an early close reads and drops before it sends an attention instead. */
 constexpr int drain_rows = 64;
-/* Rows read on the backend's thread before the read-ahead starts: a short result never pays for a thread. */
+/* Rows read on the backend's thread before the read-ahead starts: short results need no thread. */
 constexpr std::uint64_t sync_rows = 1000;
 /* How long stopping the read-ahead waits before it interrupts db-lib's wait for the server. */
 constexpr std::chrono::milliseconds reader_stop_wait(50);
@@ -267,7 +267,8 @@ TdsCursor::decode_row(Cell *row)
 			                                                       : "is out of range";
 			RemoteError e(ErrorKind::data,
 			              "value of remote column \"" + m_columns[c].name + "\" " + why,
-			              "Row " + std::to_string(m_fetched + 1) + " of the result, SQL Server type " +
+			              "Row " + std::to_string(m_fetched + 1) +
+			                  " of the result, SQL Server type " +
 			                  m_columns[c].type_name + ".");
 			e.set_query(m_sql);
 			throw e;

@@ -290,7 +290,8 @@ utf16le_to_utf8(const char **in, std::size_t *in_left, char **out, std::size_t *
 			const unsigned all = ascii_a | (ascii_b << 16);
 			/* Pack all sixteen (there is room); keep the leading ASCII ones. */
 			_mm_storeu_si128(reinterpret_cast<__m128i *>(o), _mm_packus_epi16(a, b));
-			const unsigned units = all == 0xFFFFFFFFu ? 16 : static_cast<unsigned>(__builtin_ctz(~all)) / 2;
+			const unsigned units =
+			    all == 0xFFFFFFFFu ? 16 : static_cast<unsigned>(__builtin_ctz(~all)) / 2;
 			o += units;
 			p += 2 * units;
 			if (units < 16) {

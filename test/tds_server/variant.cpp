@@ -63,7 +63,8 @@ fn_variant_property(sqlite3_context *ctx, int, sqlite3_value **argv)
 	if (name == "basetype") {
 		result_text(ctx, type);
 	} else if (name == "precision") {
-		sqlite3_result_int(ctx, type == "int" ? 10 : type == "bigint" ? 19 : type == "float" ? 53 : 0);
+		const int digits = type == "int" ? 10 : type == "bigint" ? 19 : type == "float" ? 53 : 0;
+		sqlite3_result_int(ctx, digits);
 	} else if (name == "scale") {
 		sqlite3_result_int(ctx, 0);
 	} else if (name == "maxlength") {

@@ -135,11 +135,12 @@ ByteBuffer::put_utf16_prefix(std::string_view utf8, std::size_t max_units, std::
 		while (n - i >= 16 && max_units - u >= 16) {
 			const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(in + i));
 			const __m128i zero = _mm_setzero_si128();
-			/* Widen all sixteen (the buffer has room), keep the ASCII ones before the first other. */
+			/* Widen all sixteen (there is room), keep the ASCII ones before the first other. */
 			_mm_storeu_si128(reinterpret_cast<__m128i *>(out), _mm_unpacklo_epi8(v, zero));
 			_mm_storeu_si128(reinterpret_cast<__m128i *>(out + 16), _mm_unpackhi_epi8(v, zero));
 			const int high = _mm_movemask_epi8(v);
-			const std::size_t ascii = high == 0 ? 16 : static_cast<std::size_t>(__builtin_ctz(high));
+			const std::size_t ascii =
+			    high == 0 ? 16 : static_cast<std::size_t>(__builtin_ctz(high));
 			out += 2 * ascii;
 			i += ascii;
 			u += ascii;

@@ -182,8 +182,9 @@ TEST(TdsDialect, reads_sql_variant_columns_as_the_text_of_their_base_type)
 	EXPECT_NE(v.find("WHEN 'float' THEN CONVERT(nvarchar(max), CAST([v] AS float), 3)"),
 	          std::string::npos)
 	    << v;
-	EXPECT_NE(v.find("WHEN 'varbinary' THEN CONVERT(nvarchar(max), CAST([v] AS varbinary(8000)), 1)"),
-	          std::string::npos)
+	EXPECT_NE(
+	    v.find("WHEN 'varbinary' THEN CONVERT(nvarchar(max), CAST([v] AS varbinary(8000)), 1)"),
+	    std::string::npos)
 	    << v;
 	EXPECT_NE(v.find("ELSE CAST([v] AS nvarchar(max)) END AS [v]"), std::string::npos) << v;
 	EXPECT_EQ(dialect().select_column("[v]", " SQL_Variant "), v);

@@ -366,6 +366,12 @@ fn_cast(sqlite3_context *ctx, int, sqlite3_value **argv)
 }
 
 void
+fn_allow_snapshot(sqlite3_context *ctx, int, sqlite3_value **)
+{
+	sqlite3_result_int(ctx, snapshot_isolation_allowed() ? 1 : 0);
+}
+
+void
 fn_len(sqlite3_context *ctx, int, sqlite3_value **argv)
 {
 	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
@@ -643,6 +649,20 @@ last_check_failure()
 	return failure;
 }
 
+std::atomic<bool> g_allow_snapshot{false};
+
+void
+set_snapshot_isolation(bool on)
+{
+	g_allow_snapshot.store(on);
+}
+
+bool
+snapshot_isolation_allowed()
+{
+	return g_allow_snapshot.load();
+}
+
 void
 seed_rowversion(std::uint64_t value)
 {
@@ -702,6 +722,7 @@ register_sqlite_extensions(sqlite3 *db)
 	    {"tds_reverse", 1, fn_reverse, 0, true},
 	    {"tds_isnumeric", 1, fn_isnumeric, 0, true},
 	    {"tds_serverproperty", 1, fn_serverproperty, 0, true},
+	    {"tds_allow_snapshot", 0, fn_allow_snapshot, 0, false},
 	};
 	if (!register_collations(db)) {
 		return false;

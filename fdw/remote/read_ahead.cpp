@@ -175,6 +175,8 @@ ReadAhead::run() noexcept
 			std::lock_guard<std::mutex> lock(m_mutex);
 			b.ready = true;
 			m_source_finished = last;
+			/* This batch ends the consumer's wait: the next one is not handed over early for it. */
+			m_consumer_waiting.store(false, std::memory_order_relaxed);
 		}
 		m_cv.notify_all();
 		if (last) {

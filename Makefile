@@ -20,7 +20,9 @@ DRIVER_SOURCES = $(wildcard fdw/remote/*.cpp) $(wildcard fdw/mysql/*.cpp) $(TDS_
 OBJS = $(PG_SOURCES:.cpp=.o) $(DRIVER_SOURCES:.cpp=.o)
 
 # pg_regress: the suite in sql/ + expected/, in this order.
-REGRESS = boundary mysql_options mysql_deparse mysql_scan mysql_import mysql_security mysql_snapshot mysql_analyze mssql_deparse mssql_scan
+REGRESS = boundary mysql_options mysql_deparse mysql_scan mysql_import mysql_security mysql_snapshot \
+	mysql_analyze mssql_options mssql_deparse mssql_scan mssql_import mssql_types mssql_security \
+	mssql_snapshot
 REGRESS_OPTS = --inputdir=. --load-extension=tributary
 
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config

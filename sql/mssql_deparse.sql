@@ -25,7 +25,14 @@ SET plan_cache_mode = force_generic_plan;
 EXPLAIN (VERBOSE, COSTS OFF) EXECUTE ms_by_id(3);                                            -- @P1
 RESET plan_cache_mode;
 DEALLOCATE ms_by_id;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT count(balance) FROM ms_customers;                        -- COUNT_BIG
+-- sql_variant (column option mssql_type): read as the text of its value, compared locally
+CREATE FOREIGN TABLE ms_variants (id int, v text OPTIONS (mssql_type 'sql_variant'))
+	SERVER ms_dp OPTIONS (schema_name 'dbo', table_name 'variants');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id, v FROM ms_variants WHERE v = 'x' AND id > 1;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM ms_variants WHERE v IS NULL;
 RESET TimeZone;
+DROP FOREIGN TABLE ms_variants;
 DROP FOREIGN TABLE ms_customers;
 DROP USER MAPPING FOR CURRENT_USER SERVER ms_dp;
 DROP SERVER ms_dp;

@@ -6,7 +6,7 @@
 CREATE SERVER ms FOREIGN DATA WRAPPER tributary_mssql OPTIONS (host '127.0.0.1', port :'tds_port', dbname :'tds_db');
 CREATE USER MAPPING FOR CURRENT_USER SERVER ms OPTIONS (username :'tds_user', password :'tds_password');
 CREATE SCHEMA ms_imported;
-IMPORT FOREIGN SCHEMA dbo FROM SERVER ms INTO ms_imported;
+IMPORT FOREIGN SCHEMA dbo LIMIT TO (customers, branch_42) FROM SERVER ms INTO ms_imported;
 \d ms_imported.customers
 SET TimeZone = 'UTC';
 SET DateStyle = 'ISO';

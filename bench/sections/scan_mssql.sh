@@ -7,7 +7,8 @@
 #                      FreeTDS's locales.conf is changed (/etc is not ours to change), and
 #                      once with them, to show the failure
 #   tributary_mssql    the same six columns, and all eight
-# then the backend's memory at MSSQL_ROWS/10 and MSSQL_ROWS rows.
+# then the backend's memory at MSSQL_ROWS and 10 × MSSQL_ROWS rows (a view that repeats
+# the table ten times).
 
 SQL_SELECT_ALL="SELECT * FROM dbo.listings"
 
@@ -75,13 +76,28 @@ section_scan_mssql() {
 	table_header "tds_fdw best" "freebcp"
 	out "$(render_table "$tsv" "${best:-none}" "freebcp queryout /dev/null")"
 
+	# Memory: the table, and a view of it ten times over (created here in both servers).
+	local ten=$((MSSQL_ROWS * 10))
+	local gen
+	gen=$(printf '%s\ngo\n' "CREATE TABLE dbo.bench_ten (k int NOT NULL PRIMARY KEY)" \
+		"INSERT INTO dbo.bench_ten VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)" \
+		"CREATE VIEW dbo.listings_x10 AS SELECT l.id, l.user_id, l.title, l.description, l.price, l.state, l.created_at, l.updated_at FROM dbo.listings l CROSS JOIN dbo.bench_ten t" |
+		tsql_bench 2>&1)
+	printf '%s' "$gen" | grep -q '^Msg [0-9]' && die "could not create the 10× view: $gen"
+	pg -d bench -c "CREATE FOREIGN TABLE mssql_tributary.listings_x10 (id integer, user_id integer,
+		title varchar(200), description text, price numeric(10,2), state varchar(10),
+		created_at timestamp(6), updated_at timestamptz(6))
+		SERVER mssql_tributary OPTIONS (schema_name 'dbo', table_name 'listings_x10')" \
+		-c "CREATE FOREIGN TABLE mssql_tds_fdw.listings_x10 (id integer, user_id integer,
+		title varchar(200), description text, price numeric(10,2), state varchar(10))
+		SERVER mssql_tds_fdw_showplan OPTIONS (schema_name 'dbo', table_name 'listings_x10')"
 	local mtsv=$W/scan_mssql_mem.tsv
 	: >"$mtsv"
 	local pair name ft
-	for pair in "tributary_mssql, $MSSQL_SMALL rows|mssql_tributary.listings_small" \
-		"tributary_mssql, $MSSQL_ROWS rows|mssql_tributary.listings" \
-		"tds_fdw showplan_all, $MSSQL_SMALL rows, 6 columns|mssql_tds_fdw.listings_small" \
-		"tds_fdw showplan_all, $MSSQL_ROWS rows, 6 columns|mssql_tds_fdw.listings_showplan"; do
+	for pair in "tributary_mssql, $MSSQL_ROWS rows, 8 columns|mssql_tributary.listings" \
+		"tributary_mssql, $ten rows, 8 columns|mssql_tributary.listings_x10" \
+		"tds_fdw showplan_all, $MSSQL_ROWS rows, 6 columns|mssql_tds_fdw.listings_showplan" \
+		"tds_fdw showplan_all, $ten rows, 6 columns|mssql_tds_fdw.listings_x10"; do
 		name=${pair%%|*} ft=${pair#*|}
 		scan_copy bench "$ft"
 		if [ "$M_RC" -ne 0 ]; then
@@ -91,8 +107,8 @@ section_scan_mssql() {
 		fi
 	done
 	out ""
-	out "Backend memory by table size (one run each; the smaller scan reads the first rows through"
-	out "the wrapper's \`query\` option):"
+	out "Backend memory by table size (one run each; the larger scan reads a view that repeats the"
+	out "table ten times, \`dbo.listings_x10\`):"
 	out ""
 	mem_table_header
 	out "$(render_mem_table "$mtsv")"

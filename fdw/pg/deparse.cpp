@@ -285,12 +285,14 @@ void
 emit_aggregate(Out &o, Aggref *agg)
 {
 	const char *name = get_func_name(agg->aggfnoid);
+	const remote::Dialect *d = o.dialect;
+	const char *remote = dialect_text([d, name]() { return d->aggregate_name(name); });
 	if (agg->aggstar) {
-		appendStringInfoString(o.buf, "count(*)");
+		appendStringInfo(o.buf, "%s(*)", remote);
 		return;
 	}
 	TargetEntry *te = static_cast<TargetEntry *>(linitial(agg->args));
-	appendStringInfo(o.buf, "%s(", name);
+	appendStringInfo(o.buf, "%s(", remote);
 	emit(o, te->expr);
 	appendStringInfoChar(o.buf, ')');
 }
@@ -397,12 +399,23 @@ column_not_null(Oid relid, AttrNumber attno)
 	return result;
 }
 
-/* A column for SELECT: the plain column, never the boolean rewrite. */
+/* A column for GROUP BY: the plain column, never the boolean rewrite. */
 void
 emit_select_column(Out &o, AttrNumber attno)
 {
 	appendStringInfoString(o.buf,
 						   quote_ident(*o.dialect, remote_column_name(o.info->relid, attno)));
+}
+
+/* A column of the SELECT list: plain, or converted where its remote type needs it. */
+void
+emit_output_column(Out &o, AttrNumber attno)
+{
+	const char *quoted = quote_ident(*o.dialect, remote_column_name(o.info->relid, attno));
+	const char *type = to_utf8(remote_column_type(o.info, attno));
+	const remote::Dialect *d = o.dialect;
+	appendStringInfoString(
+		o.buf, dialect_text([d, quoted, type]() { return d->select_column(quoted, type); }));
 }
 
 } // namespace
@@ -476,7 +489,7 @@ deparse_select(PlannerInfo *root, RelOptInfo *baserel, RelInfo *info, List *tlis
 				if (*retrieved_attrs != NIL) {
 					appendStringInfoString(&list, ", ");
 				}
-				emit_select_column(o, i);
+				emit_output_column(o, i);
 				*retrieved_attrs = lappend_int(*retrieved_attrs, i);
 			}
 		}
@@ -496,7 +509,7 @@ deparse_select(PlannerInfo *root, RelOptInfo *baserel, RelInfo *info, List *tlis
 				appendStringInfoString(&list, ", ");
 			}
 			if (IsA(e, Var)) {
-				emit_select_column(o, reinterpret_cast<Var *>(e)->varattno);
+				emit_output_column(o, reinterpret_cast<Var *>(e)->varattno);
 			} else {
 				emit(o, e);
 			}

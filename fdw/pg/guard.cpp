@@ -87,6 +87,14 @@ raise_remote(const CapturedError &err, const ErrorSite &site)
 	const bool has_detail = err.detail[0] != '\0';
 	const bool has_query = err.query[0] != '\0';
 
+	if (err.kind == remote::ErrorKind::cancelled) {
+		/*
+		 * The driver noticed a query cancel, statement_timeout or termination first
+		 * (it only reads the flags): PostgreSQL reports it the way it always does.
+		 */
+		CHECK_FOR_INTERRUPTS();
+	}
+
 	if (err.kind == remote::ErrorKind::connect && site.server != nullptr) {
 		ereport(ERROR, errcode(errcode_for(err)),
 				errmsg("could not connect to %s server \"%s\"", driver, site.server),

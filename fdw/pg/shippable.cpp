@@ -52,6 +52,21 @@ extern "C" {
 
 namespace tributary::pg {
 
+/* The declared remote type of a column (column option mysql_type / mssql_type), "" if none. */
+const char *
+remote_column_type(const RelInfo *info, AttrNumber attno)
+{
+	const char *name = info->driver == Driver::mysql ? "mysql_type" : "mssql_type";
+	ListCell *lc;
+	foreach (lc, GetForeignColumnOptions(info->relid, attno)) {
+		DefElem *def = static_cast<DefElem *>(lfirst(lc));
+		if (strcmp(def->defname, name) == 0) {
+			return defGetString(def);
+		}
+	}
+	return "";
+}
+
 Family
 family_of(Oid type)
 {
@@ -244,9 +259,11 @@ struct Walk {
 	RelInfo *info;
 	const char *reason;
 	bool superset;
+	bool null_test; /* walking the argument of IS [NOT] NULL: only NULL-ness is compared */
 };
 
 Shippable walk(Walk &w, Expr *expr);
+
 
 Shippable
 fail(Walk &w, const char *reason)
@@ -441,6 +458,11 @@ walk_var(Walk &w, Var *var)
 	if (family_of(var->vartype) == Family::none) {
 		return fail(w, "column type has no exact remote comparison");
 	}
+	const remote::Dialect *d = &walk_dialect(w);
+	const char *type = remote_column_type(w.info, var->varattno);
+	if (!w.null_test && !guarded([d, type]() { return d->comparable_column(type); })) {
+		return fail(w, "the remote column's type compares by rules of its own (sql_variant)");
+	}
 	return Shippable::exact;
 }
 
@@ -483,7 +505,14 @@ walk(Walk &w, Expr *expr)
 		if (nt->argisrow) {
 			return fail(w, "row-valued IS NULL is evaluated locally");
 		}
+		Expr *arg = nt->arg;
+		while (IsA(arg, RelabelType)) {
+			arg = reinterpret_cast<RelabelType *>(arg)->arg;
+		}
+		const bool outer = w.null_test;
+		w.null_test = IsA(arg, Var); /* the plain column is sent: its NULL-ness is exact */
 		Shippable s = walk(w, nt->arg);
+		w.null_test = outer;
 		return s == Shippable::no ? s : Shippable::exact; /* NULL-ness is exact */
 	}
 	case T_BoolExpr: {
@@ -509,7 +538,7 @@ Shippable
 classify_expr(PlannerInfo *root, RelOptInfo *baserel, RelInfo *info, Expr *expr,
 			  const char **reason)
 {
-	Walk w{root, baserel, info, nullptr, false};
+	Walk w{root, baserel, info, nullptr, false, false};
 	Shippable s = walk(w, expr);
 	*reason = w.reason;
 	return s;

@@ -24,6 +24,9 @@ Family family_of(Oid type);
 /* The built-in comparison operator opno spells (=, <>, <, <=, >, >=), or NULL. */
 const char *comparison_name(Oid opno);
 
+/* The declared remote type of a column (column option mysql_type / mssql_type), "" if none. */
+const char *remote_column_type(const RelInfo *info, AttrNumber attno);
+
 /* Is opno one of the built-in LIKE operators (~~, !~~, ~~*, !~~*)? */
 bool like_kind_of(Oid opno, remote::LikeKind *kind);
 

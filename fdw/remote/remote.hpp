@@ -244,6 +244,26 @@ public:
 		(void) fraction;
 		return {};
 	}
+	/* The remote name of a shipped aggregate ("count", "min", "max"): T-SQL's COUNT_BIG. */
+	virtual std::string aggregate_name(const std::string &name) const { return name; }
+	/*
+	 * A column in the SELECT list: quoted is its quoted name, remote_type its
+	 * declared remote type (the column option mysql_type / mssql_type, empty if
+	 * not given). Returns quoted, or the conversion a type needs before the
+	 * driver can decode it (T-SQL sql_variant: text of its base type).
+	 */
+	virtual std::string select_column(const std::string &quoted,
+									  const std::string &remote_type) const
+	{
+		(void) remote_type;
+		return quoted;
+	}
+	/* False when conditions on a column of this remote type must stay local. */
+	virtual bool comparable_column(const std::string &remote_type) const
+	{
+		(void) remote_type;
+		return true;
+	}
 };
 
 /* Options after validation: name → value, as given by server, table and user mapping. */

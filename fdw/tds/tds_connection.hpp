@@ -10,6 +10,7 @@
 #include "fdw/remote/remote.hpp"
 #include "fdw/tds/tds_errors.hpp"
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -34,10 +35,26 @@ struct ConnectSettings {
 	std::string app_name = "tributary";
 	std::string encryption = "request";   /* off | request | require */
 	std::string isolation_level = "auto"; /* auto | snapshot | repeatable_read | read_committed */
+	std::size_t fetch_size = 2000;        /* rows per read-ahead batch (two are held) */
+	bool read_ahead = true;               /* read scans ahead on a thread of the driver's own */
 };
 
 /* Parse options; throws RemoteError(invalid_option) on a malformed value. */
 ConnectSettings parse_connect_settings(const remote::Options &options);
+
+/*
+ * A scan whose read-ahead thread may be inside db-lib. db-lib allows one
+ * thread at a time on a DBPROCESS, so before the connection touches it from
+ * the backend's thread (cancel) it has the scan stop that thread.
+ */
+class ScanControl {
+public:
+	/* Stop the read-ahead thread and wait for it; the scan then only reports a cancel. */
+	virtual void quiesce() noexcept = 0;
+
+protected:
+	~ScanControl() = default;
+};
 
 class TdsConnection final : public remote::Connection {
 public:
@@ -71,6 +88,9 @@ public:
 	bool in_transaction() const noexcept { return m_in_transaction; }
 
 	/* For cursors (driver-internal). */
+	const ConnectSettings &settings() const noexcept { return m_settings; }
+	/* The scan whose read-ahead thread owns the DBPROCESS now, nullptr when none does. */
+	void set_active_scan(ScanControl *scan) noexcept { m_active_scan = scan; }
 	tds_dblib_dbprocess *handle() const noexcept { return m_dbproc; }
 	ErrorRecord &record() noexcept { return m_record; }
 	bool native_temporals() const noexcept { return m_native_temporals; }
@@ -111,7 +131,8 @@ private:
 	std::string m_version;
 	long long m_textsize = 2147483647LL; /* until the session says otherwise */
 	bool m_native_temporals = true;
-	bool m_broken = false;
+	std::atomic<bool> m_broken{false}; /* may be set on a read-ahead thread */
+	ScanControl *m_active_scan = nullptr;
 	std::uint64_t m_open_cursor = 0; /* id of the open cursor, 0 = none */
 	std::uint64_t m_cursor_ids = 0;
 	bool m_in_transaction = false;

@@ -1,10 +1,19 @@
 /*
  * tds_cursor.cpp — the streaming cursor: send the request (SQL batch or
  * sp_executesql RPC), find the result set, read rows with dbnextrow and decode
- * db-lib's binary values straight into remote::Cell.
+ * db-lib's binary values straight into remote::Cell — after the first
+ * sync_rows rows on a read-ahead thread (fdw/remote/read_ahead.hpp), so that
+ * FreeTDS's reading and character conversion overlap with the backend's work.
  *
- * Zone: driver zone (no PostgreSQL headers, never calls the backend). Throws
- * RemoteError from open_cursor() and next(); the destructor never throws.
+ * Zone: driver zone (no PostgreSQL headers, never calls the backend — the
+ * read-ahead thread least of all). Throws RemoteError from open_cursor() and
+ * next(); the destructor never throws.
+ *
+ * Threads: db-lib allows one thread at a time on a DBPROCESS. Until the
+ * read-ahead starts, the backend's thread reads; from then on only the
+ * read-ahead thread calls db-lib for this request, until it has exited (end of
+ * the result, an error, or stop_reader()). TdsConnection::cancel() stops it
+ * through ScanControl::quiesce() before it touches the DBPROCESS itself.
  *
  * No silent loss: next() returns false only when dbnextrow() reported
  * NO_MORE_ROWS, the DONE token's row count (when the server sent one) equals
@@ -13,20 +22,24 @@
  * TEXTSIZE may have been cut by the server: RemoteError(truncated).
  *
  * Memory: db-lib without DBBUFFER keeps one row; (max) values are held whole
- * (FreeTDS reads a PLP value into one buffer), nothing else is buffered.
+ * (FreeTDS reads a PLP value into one buffer); the read-ahead holds two batches
+ * of at most fetch_size rows (2000 by default) and 8 MB of values each.
  */
 #include "fdw/tds/tds_cursor.hpp"
 
 #include <sybdb.h>
 #include <sybfront.h>
 
+#include <chrono>
 #include <cstring>
+#include <exception>
 #include <string>
 #include <vector>
 
 #include "fdw/tds/tds_connection.hpp"
 #include "fdw/tds/tds_params.hpp"
 #include "fdw/tds/tds_types.hpp"
+#include "fdw/remote/read_ahead.hpp"
 #include "fdw/remote/driver_zone.hpp"
 
 namespace tributary::tds {
@@ -44,6 +57,10 @@ constexpr int xsyb_nchar = 239;    /* XSYBNCHAR */
 constexpr int syb_ntext = 99;      /* SYBNTEXT */
 /* Rows an early close reads and drops before it sends an attention instead. */
 constexpr int drain_rows = 64;
+/* Rows read on the backend's thread before the read-ahead starts: short results need no thread. */
+constexpr std::uint64_t sync_rows = 1000;
+/* How long stopping the read-ahead waits before it interrupts db-lib's wait for the server. */
+constexpr std::chrono::milliseconds reader_stop_wait(50);
 
 /* Per column: how to decode and how to check for TEXTSIZE truncation. */
 struct ColumnPlan {
@@ -75,7 +92,7 @@ lower(std::string s)
 	return s;
 }
 
-class TdsCursor final : public remote::Cursor {
+class TdsCursor final : public remote::Cursor, private remote::RowSource, private ScanControl {
 public:
 	TdsCursor(TdsConnection &conn, std::string sql)
 	    : m_conn(conn), m_db(conn.handle()), m_sql(std::move(sql)), m_id(conn.open_cursor_id()),
@@ -85,8 +102,9 @@ public:
 
 	~TdsCursor() override
 	{
+		stop_reader();
 		/* Another request may own the wire by now (end_snapshot after an abort). */
-		if (!m_done && m_conn.open_cursor_id() == m_id) {
+		if (!m_wire_done && m_conn.open_cursor_id() == m_id) {
 			close_early();
 		}
 		m_conn.cursor_closed(m_id);
@@ -103,12 +121,19 @@ public:
 
 	const std::vector<remote::ColumnInfo> &columns() const override { return m_columns; }
 	bool next() override;
-	const Cell &cell(std::size_t col) const override { return m_row[col]; }
+	const Cell &cell(std::size_t col) const override { return m_current[col]; }
 	std::uint64_t rows_read() const override { return m_rows; }
 
 private:
+	/* RowSource: one row from db-lib, on the thread that owns the scan. */
+	bool fetch(Cell *row) override;
+	/* ScanControl: the connection is about to cancel the request. */
+	void quiesce() noexcept override;
+	bool next_row();
+	bool start_reader();
+	void stop_reader() noexcept;
 	void describe_columns();
-	void decode_row();
+	void decode_row(Cell *row);
 	void finish();
 	void check_cancel();
 	void close_early() noexcept;
@@ -121,16 +146,26 @@ private:
 	std::uint64_t m_generation;
 	std::vector<remote::ColumnInfo> m_columns;
 	std::vector<ColumnPlan> m_plans;
-	std::vector<Cell> m_row;
 	std::vector<std::string> m_scratch;
+
+	/* Reader side: whoever calls fetch() (the backend's thread, then the read-ahead's). */
+	std::uint64_t m_fetched = 0;
+	bool m_wire_done = false; /* the request is over on the wire: ended, failed or abandoned */
+
+	/* Consumer side: the backend's thread. */
+	std::vector<Cell> m_row; /* the current row while reading synchronously */
+	const Cell *m_current = nullptr;
 	std::uint64_t m_rows = 0;
-	bool m_done = false;
+	bool m_finished = false;    /* next() returned false */
+	std::exception_ptr m_error; /* what ended the scan, rethrown by every later next() */
+	std::unique_ptr<remote::ReadAhead> m_reader;
+	bool m_quiesced = false; /* the connection cancelled the request under the read-ahead */
 };
 
 void
 TdsCursor::fail(const std::string &message, ErrorKind fallback)
 {
-	m_done = true;
+	m_wire_done = true;
 	throw m_conn.failure(message, m_sql, fallback);
 }
 
@@ -138,7 +173,7 @@ void
 TdsCursor::check_cancel()
 {
 	if (m_conn.cancel_generation() != m_generation) {
-		m_done = true;
+		m_wire_done = true;
 		RemoteError e(ErrorKind::cancelled, "the remote query was cancelled");
 		e.set_query(m_sql);
 		throw e;
@@ -154,7 +189,8 @@ TdsCursor::start()
 			fail("could not execute remote query");
 		}
 		if (rc == NO_MORE_RESULTS) {
-			m_done = true; /* a statement that returns no rows (SET, DDL, …) */
+			m_wire_done = true; /* a statement that returns no rows (SET, DDL, …) */
+			m_finished = true;
 			return;
 		}
 		if (dbnumcols(m_db) > 0) {
@@ -198,17 +234,20 @@ TdsCursor::describe_columns()
 		plan.decoder = decoder_for(type, info.name);
 		plan.unicode = server_type == xsyb_nvarchar || server_type == xsyb_nchar ||
 		               server_type == syb_ntext || server_type == syb_msxml;
+		if (plan.decoder == Decoder::text && plan.unicode) {
+			plan.decoder = Decoder::converted_text;
+		}
 		plan.large = max_length > 8000 || server_type == SYBTEXT || server_type == syb_ntext ||
 		             server_type == SYBIMAGE || server_type == syb_msxml;
 	}
 }
 
 void
-TdsCursor::decode_row()
+TdsCursor::decode_row(Cell *row)
 {
 	const long long textsize = m_conn.textsize();
-	for (std::size_t c = 0; c < m_row.size(); c++) {
-		Cell &cell = m_row[c];
+	for (std::size_t c = 0; c < m_columns.size(); c++) {
+		Cell &cell = row[c];
 		const int col = static_cast<int>(c + 1);
 		const BYTE *data = dbdata(m_db, col);
 		if (data == nullptr) {
@@ -221,14 +260,15 @@ TdsCursor::decode_row()
 		const ColumnPlan &plan = m_plans[c];
 		const DecodeStatus status = decode_value(plan.decoder, data, len, cell, m_scratch[c]);
 		if (status != DecodeStatus::ok) {
-			m_done = true;
+			m_wire_done = true;
 			m_conn.abandon_request();
 			const char *why = status == DecodeStatus::invalid_utf8 ? "is not valid UTF-8"
 			                  : status == DecodeStatus::bad_length ? "has an unexpected length"
 			                                                       : "is out of range";
 			RemoteError e(ErrorKind::data,
 			              "value of remote column \"" + m_columns[c].name + "\" " + why,
-			              "Row " + std::to_string(m_rows + 1) + " of the result, SQL Server type " +
+			              "Row " + std::to_string(m_fetched + 1) +
+			                  " of the result, SQL Server type " +
 			                  m_columns[c].type_name + ".");
 			e.set_query(m_sql);
 			throw e;
@@ -239,7 +279,7 @@ TdsCursor::decode_row()
 			                           ? 2LL * static_cast<long long>(utf16_units(data, len))
 			                           : static_cast<long long>(len);
 			if (wire >= textsize) {
-				m_done = true;
+				m_wire_done = true;
 				m_conn.abandon_request();
 				RemoteError e(
 				    ErrorKind::truncated,
@@ -254,9 +294,9 @@ TdsCursor::decode_row()
 }
 
 bool
-TdsCursor::next()
+TdsCursor::fetch(Cell *row)
 {
-	if (m_done) {
+	if (m_wire_done) {
 		return false;
 	}
 	check_cancel();
@@ -265,8 +305,8 @@ TdsCursor::next()
 		if (!m_conn.record().empty()) {
 			fail("could not read a row of the remote result");
 		}
-		decode_row();
-		m_rows++;
+		decode_row(row);
+		m_fetched++;
 		return true;
 	}
 	check_cancel();
@@ -278,19 +318,105 @@ TdsCursor::next()
 	return false;
 }
 
+bool
+TdsCursor::next()
+{
+	if (m_error) {
+		std::rethrow_exception(m_error);
+	}
+	if (m_finished) {
+		return false;
+	}
+	try {
+		return next_row();
+	} catch (...) {
+		m_error = std::current_exception();
+		stop_reader();
+		throw;
+	}
+}
+
+bool
+TdsCursor::next_row()
+{
+	if (!m_reader && m_rows >= sync_rows && m_conn.settings().read_ahead) {
+		start_reader();
+	}
+	if (m_reader) {
+		if (m_quiesced) {
+			RemoteError e(ErrorKind::cancelled, "the remote query was cancelled");
+			e.set_query(m_sql);
+			throw e;
+		}
+		const Cell *row = m_reader->next();
+		if (row == nullptr) {
+			m_finished = true;
+			stop_reader(); /* it has exited: join it, the connection is free */
+			return false;
+		}
+		m_current = row;
+		m_rows++;
+		return true;
+	}
+	if (!fetch(m_row.data())) {
+		m_finished = true;
+		return false;
+	}
+	m_current = m_row.data();
+	m_rows++;
+	return true;
+}
+
+bool
+TdsCursor::start_reader()
+{
+	remote::ReadAheadLimits limits;
+	limits.batch_rows = m_conn.settings().fetch_size;
+	remote::RowSource &source = *this;
+	m_reader = std::make_unique<remote::ReadAhead>(source, m_columns.size(), limits);
+	if (!m_reader->start()) {
+		m_reader.reset(); /* no thread to be had: read on this one */
+		return false;
+	}
+	m_conn.set_active_scan(this);
+	return true;
+}
+
+void
+TdsCursor::stop_reader() noexcept
+{
+	if (!m_reader) {
+		return;
+	}
+	if (!m_reader->stop(reader_stop_wait)) {
+		/* It waits for the server: db-lib's interrupt check sends an attention (≤ 1 s). */
+		m_conn.record().stop.store(true);
+	}
+	m_reader->join();
+	m_conn.record().stop.store(false);
+	m_conn.set_active_scan(nullptr);
+}
+
+void
+TdsCursor::quiesce() noexcept
+{
+	stop_reader();
+	m_quiesced = true;
+}
+
 void
 TdsCursor::finish()
 {
 	/* The DONE token of this result: its row count, when valid, must match. */
 	if (dbiscount(m_db)) {
 		const DBINT count = dbcount(m_db);
-		if (count >= 0 && static_cast<std::uint64_t>(count) != m_rows) {
-			m_done = true;
+		if (count >= 0 && static_cast<std::uint64_t>(count) != m_fetched) {
+			m_wire_done = true;
 			m_conn.abandon_request();
 			RemoteError e(ErrorKind::truncated,
 			              "the row count of the remote result does not match the rows received",
 			              "SQL Server reported " + std::to_string(count) + " rows, " +
-			                  std::to_string(m_rows) + " arrived.");
+			                  std::to_string(m_fetched) + " arrived.");
 			e.set_query(m_sql);
 			throw e;
 		}
@@ -304,7 +430,7 @@ TdsCursor::finish()
 			break;
 		}
 		if (dbnumcols(m_db) > 0) {
-			m_done = true;
+			m_wire_done = true;
 			m_conn.abandon_request();
 			RemoteError e(ErrorKind::unsupported,
 			              "the remote query returned more than one result set");
@@ -315,13 +441,13 @@ TdsCursor::finish()
 	if (DBDEAD(m_db)) {
 		fail("could not read the end of the remote result", ErrorKind::connection_lost);
 	}
-	m_done = true;
+	m_wire_done = true;
 }
 
 void
 TdsCursor::close_early() noexcept
 {
-	m_done = true;
+	m_wire_done = true;
 	if (m_conn.broken()) {
 		return;
 	}

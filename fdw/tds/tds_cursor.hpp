@@ -16,11 +16,11 @@ class TdsConnection;
 /*
  * Run query on conn and return its streaming cursor: a plain SQL batch when
  * the query has no parameters, else one sp_executesql RPC with every
- * parameter typed (tds_params.hpp). Rows are read one at a time with
- * dbnextrow and decoded in place, never buffered: the socket and db-lib's
- * packet buffer are the only read-ahead. Throws RemoteError. The cursor
- * refers to conn, which must outlive it; TdsConnection::open is the public
- * way in.
+ * parameter typed (tds_params.hpp). The first 1000 rows are read on the
+ * caller's thread; after them a read-ahead thread fills two batches of at
+ * most fetch_size rows (fdw/remote/read_ahead.hpp) while the caller consumes.
+ * Throws RemoteError. The cursor refers to conn, which must outlive it;
+ * TdsConnection::open is the public way in.
  */
 std::unique_ptr<remote::Cursor> open_cursor(TdsConnection &conn, const remote::Query &query);
 

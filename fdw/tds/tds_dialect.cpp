@@ -210,4 +210,47 @@ dialect()
 	return instance;
 }
 
+std::string
+TdsDialect::aggregate_name(const std::string &name) const
+{
+	return name == "count" ? "COUNT_BIG" : name;
+}
+
+bool
+is_sql_variant(const std::string &remote_type)
+{
+	std::string t;
+	for (const char c : remote_type) {
+		if (c != ' ' && c != '\t') {
+			t += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+		}
+	}
+	return t == "sql_variant";
+}
+
+std::string
+TdsDialect::select_column(const std::string &quoted, const std::string &remote_type) const
+{
+	if (!is_sql_variant(remote_type)) {
+		return quoted;
+	}
+	const std::string &v = quoted;
+	auto styled = [&v](const char *base, const char *as, int style) {
+		return std::string(" WHEN '") + base + "' THEN CONVERT(nvarchar(max), CAST(" + v + " AS " +
+		       as + "), " + std::to_string(style) + ")";
+	};
+	return "CASE CAST(SQL_VARIANT_PROPERTY(" + v + ", 'BaseType') AS nvarchar(128))" +
+	       styled("float", "float", 3) + styled("real", "real", 3) + styled("money", "money", 2) +
+	       styled("smallmoney", "smallmoney", 2) + styled("datetime", "datetime", 121) +
+	       styled("smalldatetime", "smalldatetime", 120) +
+	       styled("binary", "varbinary(8000)", 1) + styled("varbinary", "varbinary(8000)", 1) +
+	       " ELSE CAST(" + v + " AS nvarchar(max)) END AS " + v;
+}
+
+bool
+TdsDialect::comparable_column(const std::string &remote_type) const
+{
+	return !is_sql_variant(remote_type);
+}
+
 } // namespace tributary::tds

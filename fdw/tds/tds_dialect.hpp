@@ -47,7 +47,24 @@ public:
 	 */
 	std::string limit_query(const std::string &select_list, const std::string &rest,
 	                        long long limit, long long offset, bool has_order) const override;
+	/* count → COUNT_BIG: COUNT returns int and fails past 2^31 - 1 rows (error 8115). */
+	std::string aggregate_name(const std::string &name) const override;
+	/*
+	 * A sql_variant column as the text of its value: db-lib 1.3 does not expose
+	 * a variant's base type, so SQL Server converts it, choosing by
+	 * SQL_VARIANT_PROPERTY(…, 'BaseType') a lossless spelling: float and real
+	 * with style 3 (17 and 9 digits), money with style 2 (4 decimals), datetime
+	 * 121 (yyyy-mm-dd hh:mi:ss.mmm), smalldatetime 120, binary types style 1
+	 * (0x…), everything else CAST to nvarchar(max). Other types: quoted.
+	 */
+	std::string select_column(const std::string &quoted,
+	                          const std::string &remote_type) const override;
+	/* sql_variant compares by base type family, not as text: its conditions stay local. */
+	bool comparable_column(const std::string &remote_type) const override;
 };
+
+/* True for the declared type sql_variant (any case, surrounding blanks ignored). */
+bool is_sql_variant(const std::string &remote_type);
 
 /* The one dialect instance (stateless). */
 const TdsDialect &dialect();

@@ -19,8 +19,8 @@ namespace tributary::tds {
  * timeout in seconds, 60 when 0 or absent), query_timeout (seconds to wait for
  * the server, 0 = forever), app_name (tributary), encryption (off | request |
  * require; request by default), isolation_level (auto | snapshot |
- * repeatable_read | read_committed). fetch_size is accepted and has no
- * effect: db-lib streams row by row. Options it does not know are ignored
+ * repeatable_read | read_committed), fetch_size (rows per read-ahead batch,
+ * 2000; a scan holds two). Options it does not know are ignored
  * (table and column options may be passed along). Throws RemoteError(connect) — never with the
  * password in it — or RemoteError(invalid_option).
  */

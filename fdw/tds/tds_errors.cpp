@@ -131,7 +131,8 @@ check_interrupt(void *dbproc)
 		return FALSE;
 	}
 	const remote::InterruptFlags &w = record->watch;
-	if ((w.cancel != nullptr && *w.cancel != 0) || (w.die != nullptr && *w.die != 0)) {
+	if ((w.cancel != nullptr && *w.cancel != 0) || (w.die != nullptr && *w.die != 0) ||
+	    record->stop.load()) {
 		record->interrupted = true;
 		return TRUE;
 	}

@@ -11,6 +11,7 @@
 
 #include "fdw/remote/remote.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -54,6 +55,11 @@ struct ErrorRecord {
 	remote::InterruptFlags watch;
 	/* Set when a watched flag made db-lib send an attention for this request. */
 	bool interrupted = false;
+	/*
+	 * Set from another thread to end the current wait for the server the same
+	 * way (a cursor stopping its read-ahead thread); not reset by clear().
+	 */
+	std::atomic<bool> stop{false};
 
 	/* Nothing went wrong: no message and no interrupt. */
 	bool empty() const noexcept { return messages.empty() && !interrupted; }

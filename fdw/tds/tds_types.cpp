@@ -36,8 +36,8 @@
  *   uniqueidentifier            uuid
  *   xml                         xml
  *   timestamp / rowversion      bytea
- *   sql_variant                 text          (scanning it needs a CONVERT in the
- *                                              remote query: see decoder_for)
+ *   sql_variant                 text          (read through the conversion
+ *                                              TdsDialect::select_column spells)
  *   anything else (geography, geometry, hierarchyid, CLR types, …)
  *                               not mapped: ImportedColumn::error says why
  *
@@ -480,8 +480,12 @@ decoder_for(int dblib_type, const std::string &column_name)
 		return Decoder::bytes;
 	case 98: /* SYBVARIANT */
 		throw RemoteError(
-		    ErrorKind::unsupported, "cannot read sql_variant column \"" + column_name + "\"",
-		    "FreeTDS db-lib does not expose the base type of a sql_variant value.", {}, dblib_type);
+		    ErrorKind::unsupported,
+		    "cannot read sql_variant column \"" + column_name + "\" as SQL Server sends it",
+		    "FreeTDS db-lib does not expose the base type of a sql_variant value. Give the "
+		    "foreign table's column the option mssql_type 'sql_variant' (IMPORT FOREIGN SCHEMA "
+		    "does): tributary then asks SQL Server for the value's text.",
+		    {}, dblib_type);
 	default:
 		throw RemoteError(ErrorKind::unsupported, "cannot read column \"" + column_name +
 		                                              "\" of db-lib type " +
@@ -630,6 +634,11 @@ decode_value(Decoder decoder, const unsigned char *p, std::size_t len, Cell &out
 		return DecodeStatus::ok;
 	}
 	case Decoder::text: return decode_text(p, len, out);
+	case Decoder::converted_text:
+		out.kind = CellKind::text;
+		out.data = reinterpret_cast<const char *>(p);
+		out.size = len;
+		return DecodeStatus::ok;
 	case Decoder::bytes:
 		out.kind = CellKind::bytes;
 		out.data = reinterpret_cast<const char *>(p);

@@ -63,15 +63,18 @@ enum class Decoder : std::uint8_t {
 	datetime2,      /* datetime2(n): DBDATETIMEALL → timestamp */
 	datetimeoffset, /* datetimeoffset(n): DBDATETIMEALL (UTC + offset) → timestamptz */
 	guid,           /* uniqueidentifier: TDS_UNIQUE → uuid (RFC 4122 byte order) */
-	text,           /* char, varchar, nchar, nvarchar, (max), text, ntext, xml → UTF-8 text */
+	text,           /* char, varchar, (max), text → UTF-8 text, checked */
+	converted_text, /* nchar, nvarchar, (max), ntext, xml: FreeTDS converted them from UTF-16,
+	                   so they are well-formed UTF-8 by construction (no second check) */
 	bytes           /* binary, varbinary, (max), image, rowversion, CLR types → bytes */
 };
 
 /*
  * The decoder for a result column from db-lib's dbcoltype() (SYB* code).
  * Throws RemoteError(unsupported) naming the column for a type it cannot
- * decode (sql_variant: db-lib 1.3 exposes neither its base type nor, through
- * dbbind, a correct conversion).
+ * decode (sql_variant as sent: db-lib 1.3 exposes neither its base type nor,
+ * through dbbind, a correct conversion; TdsDialect::select_column has SQL
+ * Server convert it instead).
  */
 Decoder decoder_for(int dblib_type, const std::string &column_name);
 

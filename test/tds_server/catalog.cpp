@@ -56,13 +56,14 @@ CREATE TABLE __tds_type(
   is_nullable INTEGER, is_user_defined INTEGER, is_assembly_type INTEGER);
 )SQL";
 
-/* Views whose text needs the database name and the snapshot flag substituted. */
+/* Views whose text needs the database name substituted. */
 std::string
 catalog_views(const CatalogOptions &opt)
 {
 	const std::string db = quote_literal(opt.database);
-	const std::string snap = opt.snapshot_isolation ? "1" : "0";
-	const std::string snap_desc = opt.snapshot_isolation ? "'ON'" : "'OFF'";
+	/* The flag can change while the server runs (ALTER DATABASE): read it per query. */
+	const std::string snap = "tds_allow_snapshot()";
+	const std::string snap_desc = "CASE tds_allow_snapshot() WHEN 1 THEN 'ON' ELSE 'OFF' END";
 	std::string v;
 	v += "CREATE VIEW \"INFORMATION_SCHEMA.SCHEMATA\" AS SELECT " + db +
 	     " AS CATALOG_NAME, s.name AS SCHEMA_NAME, 'dbo' AS SCHEMA_OWNER, NULL AS "

@@ -46,7 +46,6 @@ struct ObjectMeta {
 
 struct CatalogOptions {
 	std::string database = "tributary";
-	bool snapshot_isolation = false;
 };
 
 /* Create metadata tables (if missing) and (re)create the catalog views. Throws SqliteError. */

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "test/tds_server/sqlite_ext.hpp"
+#include "test/tds_server/sqlite_util.hpp"
 #include "test/tds_server/temporal.hpp"
 
 namespace tributary::tds_server
@@ -73,25 +74,11 @@ parse_part(std::string_view s)
 	return Part::invalid;
 }
 
-std::string_view
-text_of(sqlite3_value *v)
-{
-	const auto *p = reinterpret_cast<const char *>(sqlite3_value_text(v));
-	return std::string_view(p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(v)));
-}
-
-void
-error(sqlite3_context *ctx, int number, const std::string &text)
-{
-	const std::string s = "TDS#" + std::to_string(number) + "#16#" + text;
-	sqlite3_result_error(ctx, s.c_str(), static_cast<int>(s.size()));
-}
-
 bool
 arg_temporal(sqlite3_context *ctx, sqlite3_value *v, Temporal &t)
 {
-	if (!parse_temporal(text_of(v), t)) {
-		error(ctx, 241,
+	if (!parse_temporal(value_text(v), t)) {
+		result_tds_error(ctx, 241,
 		      "Conversion failed when converting date and/or time from character string.");
 		return false;
 	}
@@ -138,7 +125,7 @@ fn_dateadd(sqlite3_context *ctx, int, sqlite3_value **argv)
 		sqlite3_result_null(ctx);
 		return;
 	}
-	const Part part = parse_part(text_of(argv[0]));
+	const Part part = parse_part(value_text(argv[0]));
 	Temporal t;
 	if (!arg_temporal(ctx, argv[2], t)) {
 		return;
@@ -157,7 +144,7 @@ fn_dateadd(sqlite3_context *ctx, int, sqlite3_value **argv)
 		const int ny = static_cast<int>(floor_div(total, 12));
 		const int nm = static_cast<int>(total - static_cast<std::int64_t>(ny) * 12) + 1;
 		if (ny < 1 || ny > 9999) {
-			error(ctx, 517, "Adding a value to a 'datetime' column caused an overflow.");
+			result_tds_error(ctx, 517, "Adding a value to a 'datetime' column caused an overflow.");
 			return;
 		}
 		const int dim = days_from_civil(nm == 12 ? ny + 1 : ny, nm == 12 ? 1 : nm + 1, 1) -
@@ -176,8 +163,8 @@ fn_dateadd(sqlite3_context *ctx, int, sqlite3_value **argv)
 	default: {
 		const std::int64_t unit = unit_ticks(part);
 		if (unit == 0) {
-			error(ctx, 155,
-			      "'" + std::string(text_of(argv[0])) + "' is not a recognized dateadd option.");
+			result_tds_error(ctx, 155,
+			      "'" + std::string(value_text(argv[0])) + "' is not a recognized dateadd option.");
 			return;
 		}
 		const std::int64_t total = t.ticks + n * unit;
@@ -200,7 +187,7 @@ fn_datediff(sqlite3_context *ctx, int, sqlite3_value **argv)
 		sqlite3_result_null(ctx);
 		return;
 	}
-	const Part part = parse_part(text_of(argv[0]));
+	const Part part = parse_part(value_text(argv[0]));
 	Temporal a;
 	Temporal b;
 	if (!arg_temporal(ctx, argv[1], a) || !arg_temporal(ctx, argv[2], b)) {
@@ -239,8 +226,8 @@ fn_datediff(sqlite3_context *ctx, int, sqlite3_value **argv)
 	default: {
 		const std::int64_t unit = unit_ticks(part);
 		if (unit == 0) {
-			error(ctx, 155,
-			      "'" + std::string(text_of(argv[0])) + "' is not a recognized datediff option.");
+			result_tds_error(ctx, 155,
+			      "'" + std::string(value_text(argv[0])) + "' is not a recognized datediff option.");
 			return;
 		}
 		const std::int64_t ia = static_cast<std::int64_t>(a.days) * ticks_per_day + a.ticks;
@@ -258,7 +245,7 @@ fn_datepart(sqlite3_context *ctx, int, sqlite3_value **argv)
 		sqlite3_result_null(ctx);
 		return;
 	}
-	const Part part = parse_part(text_of(argv[0]));
+	const Part part = parse_part(value_text(argv[0]));
 	Temporal t;
 	if (!arg_temporal(ctx, argv[1], t)) {
 		return;
@@ -320,8 +307,8 @@ fn_datepart(sqlite3_context *ctx, int, sqlite3_value **argv)
 		break;
 	}
 	case Part::invalid:
-		error(ctx, 155,
-		      "'" + std::string(text_of(argv[0])) + "' is not a recognized datepart option.");
+		result_tds_error(ctx, 155,
+		      "'" + std::string(value_text(argv[0])) + "' is not a recognized datepart option.");
 		return;
 	}
 	sqlite3_result_int64(ctx, r);
@@ -343,7 +330,7 @@ fn_datefromparts(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	char buf[16];
 	std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
 	if (!parse_temporal(buf, t)) {
-		error(ctx, 289,
+		result_tds_error(ctx, 289,
 		      "Cannot construct data type date, some of the arguments have values "
 		      "which are not valid.");
 		return;

@@ -51,6 +51,8 @@ Session::run_ddl(Statement &st)
 			drop_objects(st);
 		} else if (kw == "ALTER" && what == "TABLE") {
 			alter_table(st);
+		} else if (kw == "ALTER" && what == "DATABASE") {
+			alter_database(st);
 		} else if (kw == "TRUNCATE") {
 			truncate_table(st);
 			return;

@@ -7,6 +7,7 @@
  */
 #include "test/tds_server/ddl_support.hpp"
 #include "test/tds_server/session.hpp"
+#include "test/tds_server/sqlite_ext.hpp"
 
 namespace tributary::tds_server
 {
@@ -158,6 +159,23 @@ Session::drop_objects(Statement &st)
 		m_catalog.invalidate();
 		log("dropped " + std::string(kind_word(what)) + " " + n.schema + "." + n.name);
 	}
+}
+
+void
+Session::alter_database(Statement &st)
+{
+	/* The one setting a client's isolation choice depends on: ALLOW_SNAPSHOT_ISOLATION. */
+	const bool current = st.size() > 2 && st[2].is_kw("CURRENT");
+	const bool on_off = st.size() == 6 && (st[5].is_kw("ON") || st[5].is_kw("OFF"));
+	if (!on_off || !(current || iequals(st[2].text, m_database)) || !st[3].is_kw("SET") ||
+	    !iequals(st[4].text, "ALLOW_SNAPSHOT_ISOLATION")) {
+		throw SqlError(40000, 16,
+		               "Only ALTER DATABASE " + m_database +
+		                   " SET ALLOW_SNAPSHOT_ISOLATION ON|OFF is supported by the TDS test server.",
+		               true);
+	}
+	set_snapshot_isolation(st[5].is_kw("ON"));
+	log("database " + m_database + ": ALLOW_SNAPSHOT_ISOLATION " + to_upper_ascii(st[5].text));
 }
 
 void

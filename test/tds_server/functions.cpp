@@ -8,7 +8,9 @@
  * sqlite_ext.hpp); functions never throw across the SQLite boundary.
  */
 #include <atomic>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -17,8 +19,10 @@
 #include "test/tds_server/decimal.hpp"
 #include "test/tds_server/encode.hpp"
 #include "test/tds_server/sqlite_ext.hpp"
+#include "test/tds_server/sqlite_util.hpp"
 #include "test/tds_server/temporal.hpp"
 #include "test/tds_server/types.hpp"
+#include "test/tds_server/variant.hpp"
 
 namespace tributary::tds_server
 {
@@ -27,33 +31,6 @@ namespace
 {
 
 std::atomic<std::uint64_t> g_rowversion{1};
-
-std::string_view
-value_text(sqlite3_value *v)
-{
-	const auto *p = reinterpret_cast<const char *>(sqlite3_value_text(v));
-	return std::string_view(p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(v)));
-}
-
-std::string_view
-value_blob(sqlite3_value *v)
-{
-	const auto *p = static_cast<const char *>(sqlite3_value_blob(v));
-	return std::string_view(p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(v)));
-}
-
-void
-result_text(sqlite3_context *ctx, const std::string &s)
-{
-	sqlite3_result_text(ctx, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
-}
-
-void
-result_tds_error(sqlite3_context *ctx, int number, const std::string &text)
-{
-	const std::string s = "TDS#" + std::to_string(number) + "#16#" + text;
-	sqlite3_result_error(ctx, s.c_str(), static_cast<int>(s.size()));
-}
 
 bool
 any_null(int argc, sqlite3_value **argv)
@@ -311,6 +288,22 @@ fn_cast(sqlite3_context *ctx, int, sqlite3_value **argv)
 		const double dv = sqlite3_value_double(v);
 		std::int64_t i = vt == SQLITE_INTEGER ? sqlite3_value_int64(v)
 		                                      : static_cast<std::int64_t>(std::trunc(dv));
+		if (vt == SQLITE_TEXT) {
+			/* Integer text exactly, not through a double (2^53 and beyond). */
+			const std::string s(value_text(v));
+			errno = 0;
+			char *end = nullptr;
+			const long long parsed = std::strtoll(s.c_str(), &end, 10);
+			if (errno == ERANGE) {
+				result_tds_error(ctx, 8115,
+				                 "Arithmetic overflow error converting expression to data type " +
+				                     std::string(type_name(t.id)) + ".");
+				return;
+			}
+			if (end != s.c_str() && (*end == '\0' || *end == ' ' || *end == '.')) {
+				i = parsed;
+			}
+		}
 		if (t.id == TypeId::bit) {
 			i = i != 0 || (vt == SQLITE_FLOAT && dv != 0.0) ? 1 : 0;
 		}
@@ -370,6 +363,12 @@ fn_cast(sqlite3_context *ctx, int, sqlite3_value **argv)
 		sqlite3_result_value(ctx, v);
 		return;
 	}
+}
+
+void
+fn_allow_snapshot(sqlite3_context *ctx, int, sqlite3_value **)
+{
+	sqlite3_result_int(ctx, snapshot_isolation_allowed() ? 1 : 0);
 }
 
 void
@@ -650,6 +649,20 @@ last_check_failure()
 	return failure;
 }
 
+std::atomic<bool> g_allow_snapshot{false};
+
+void
+set_snapshot_isolation(bool on)
+{
+	g_allow_snapshot.store(on);
+}
+
+bool
+snapshot_isolation_allowed()
+{
+	return g_allow_snapshot.load();
+}
+
 void
 seed_rowversion(std::uint64_t value)
 {
@@ -709,6 +722,7 @@ register_sqlite_extensions(sqlite3 *db)
 	    {"tds_reverse", 1, fn_reverse, 0, true},
 	    {"tds_isnumeric", 1, fn_isnumeric, 0, true},
 	    {"tds_serverproperty", 1, fn_serverproperty, 0, true},
+	    {"tds_allow_snapshot", 0, fn_allow_snapshot, 0, false},
 	};
 	if (!register_collations(db)) {
 		return false;
@@ -720,7 +734,8 @@ register_sqlite_extensions(sqlite3 *db)
 			return false;
 		}
 	}
-	return register_date_functions(db) && register_catalog_functions(db);
+	return register_date_functions(db) && register_catalog_functions(db) &&
+	       register_variant_functions(db);
 }
 
 } // namespace tributary::tds_server

@@ -9,6 +9,7 @@
 #include "test/tds_server/session.hpp"
 
 #include "test/tds_server/errors.hpp"
+#include "test/tds_server/sqlite_ext.hpp"
 #include "test/tds_server/sqlite_util.hpp"
 
 namespace tributary::tds_server
@@ -142,8 +143,7 @@ Session::eval_scalar(const std::string &expr_sql, Scope &scope)
 void
 Session::check_snapshot()
 {
-	if (m_isolation == Isolation::snapshot && m_trancount > 0 &&
-	    !m_server.config().snapshot_isolation) {
+	if (m_isolation == Isolation::snapshot && m_trancount > 0 && !snapshot_isolation_allowed()) {
 		throw SqlError(3952, 16,
 		               "Snapshot isolation transaction failed accessing database '" + m_database +
 		                   "' because snapshot isolation is not allowed in this "

@@ -95,7 +95,7 @@ Server::start()
 		exec(db, "PRAGMA journal_mode = WAL");
 		CatalogOptions opt;
 		opt.database = m_cfg.database;
-		opt.snapshot_isolation = m_cfg.snapshot_isolation;
+		set_snapshot_isolation(m_cfg.snapshot_isolation);
 		init_catalog(db, opt);
 	} catch (const std::exception &e) {
 		std::fprintf(stderr, "tds_test_server: cannot prepare %s: %s\n", m_cfg.db_path.c_str(),

@@ -71,8 +71,9 @@ Session::open_database()
 	sqlite3_busy_timeout(m_db, 10000);
 	sqlite3_progress_handler(m_db, 200000, progress_handler, &m_ch);
 	try {
+		/* mmap: a scan reads pages in place instead of a pread() copy per page. */
 		exec(m_db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536;"
-		           " PRAGMA temp_store = MEMORY");
+		           " PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 2147418112");
 	} catch (const SqliteError &e) {
 		log(std::string("pragma failed: ") + e.what());
 	}

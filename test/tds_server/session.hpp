@@ -145,6 +145,8 @@ class Session
 	void create_schema(Statement &st, std::size_t i);
 	void drop_objects(Statement &st);
 	void alter_table(Statement &st);
+	/* ALTER DATABASE {name | CURRENT} SET ALLOW_SNAPSHOT_ISOLATION {ON | OFF}. */
+	void alter_database(Statement &st);
 	void truncate_table(Statement &st);
 	void ddl_done();
 

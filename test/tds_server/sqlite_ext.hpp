@@ -41,6 +41,14 @@ struct CheckFailure {
 };
 CheckFailure &last_check_failure();
 
+/*
+ * The database's ALLOW_SNAPSHOT_ISOLATION flag: from --snapshot-isolation at start-up,
+ * changed by ALTER DATABASE; read by every session and by tds_allow_snapshot() (the
+ * sys.databases view).
+ */
+void set_snapshot_isolation(bool on);
+bool snapshot_isolation_allowed();
+
 /* Seed of the rowversion counter (@@DBTS); set once at start-up. */
 void seed_rowversion(std::uint64_t value);
 std::uint64_t current_rowversion();

@@ -109,4 +109,31 @@ quote_literal(std::string_view text)
 	return s;
 }
 
+std::string_view
+value_text(sqlite3_value *v)
+{
+	const auto *p = reinterpret_cast<const char *>(sqlite3_value_text(v));
+	return std::string_view(p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(v)));
+}
+
+std::string_view
+value_blob(sqlite3_value *v)
+{
+	const auto *p = static_cast<const char *>(sqlite3_value_blob(v));
+	return std::string_view(p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(v)));
+}
+
+void
+result_text(sqlite3_context *ctx, const std::string &s)
+{
+	sqlite3_result_text(ctx, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+}
+
+void
+result_tds_error(sqlite3_context *ctx, int number, const std::string &text)
+{
+	const std::string s = "TDS#" + std::to_string(number) + "#16#" + text;
+	sqlite3_result_error(ctx, s.c_str(), static_cast<int>(s.size()));
+}
+
 } // namespace tributary::tds_server

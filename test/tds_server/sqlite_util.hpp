@@ -80,4 +80,11 @@ void exec(sqlite3 *db, const std::string &sql);
 std::string quote_ident(std::string_view name);
 std::string quote_literal(std::string_view text);
 
+/* For the tds_* SQL functions: a value's text or bytes (valid until the value changes). */
+std::string_view value_text(sqlite3_value *v);
+std::string_view value_blob(sqlite3_value *v);
+void result_text(sqlite3_context *ctx, const std::string &s);
+/* Fail the function with a SQL Server error: "TDS#number#16#text" (errors.cpp decodes it). */
+void result_tds_error(sqlite3_context *ctx, int number, const std::string &text);
+
 } // namespace tributary::tds_server

@@ -251,16 +251,19 @@ rewrite_call(const std::vector<Token> &in, std::size_t i, std::size_t close,
 	const auto arg = [&](std::size_t k) {
 		return rewrite_expressions(sub(in, args[k].first, args[k].second), ctx);
 	};
-	const auto emit_call = [&](const char *fn, std::vector<std::vector<Token>> parts) {
-		out.push_back(make_word(fn));
-		out.push_back(make_op("("));
+	const auto call_tokens = [](const char *fn, const std::vector<std::vector<Token>> &parts) {
+		std::vector<Token> call{make_word(fn), make_op("(")};
 		for (std::size_t k = 0; k < parts.size(); k++) {
 			if (k > 0) {
-				out.push_back(make_op(","));
+				call.push_back(make_op(","));
 			}
-			append(out, parts[k]);
+			append(call, parts[k]);
 		}
-		out.push_back(make_op(")"));
+		call.push_back(make_op(")"));
+		return call;
+	};
+	const auto emit_call = [&](const char *fn, const std::vector<std::vector<Token>> &parts) {
+		append(out, call_tokens(fn, parts));
 	};
 	if (name == "CAST" || name == "TRY_CAST") {
 		std::size_t as = npos;
@@ -292,7 +295,18 @@ rewrite_call(const std::vector<Token> &in, std::size_t i, std::size_t close,
 		if (!parse_sql_type(type, true)) {
 			throw SqlError(243, 16, "Type " + type + " is not a defined system type.", true);
 		}
+		if (args.size() > 2) {
+			/* A style: tds_convert_style spells what it knows, the cast does the rest. */
+			emit_call("tds_cast", {call_tokens("tds_convert_style", {arg(1), {make_string(type)},
+			                                                         arg(2)}),
+			                       {make_string(type)}});
+			return true;
+		}
 		emit_call("tds_cast", {arg(1), {make_string(type)}});
+		return true;
+	}
+	if (name == "SQL_VARIANT_PROPERTY" && args.size() == 2) {
+		emit_call("tds_variant_property", {arg(0), arg(1)});
 		return true;
 	}
 	if (name == "DATEADD" || name == "DATEDIFF" || name == "DATEPART" || name == "DATENAME") {

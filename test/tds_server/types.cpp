@@ -696,7 +696,9 @@ wire_type_for(const SqlType &t, const WireOptions &opt)
 		unicode(t.id == TypeId::nchar, t.length);
 		break;
 	case TypeId::sql_variant:
-		unicode(false, 4000);
+		w.kind = WireKind::variant;
+		w.type_byte = 0x62;
+		w.max_len = 8016; /* SQL Server's: 8000 bytes of value, type and properties */
 		break;
 	case TypeId::text:
 		if (opt.utf8_varchar()) {
@@ -794,6 +796,9 @@ write_type_info(ByteBuffer &out, const WireType &w, std::string_view table_name)
 		break;
 	case WireKind::xml:
 		out.put_u8(0);
+		break;
+	case WireKind::variant:
+		out.put_u32(w.max_len);
 		break;
 	}
 }

@@ -147,6 +147,7 @@ enum class WireKind : std::uint8_t {
 	image,
 	xml,
 	temporal_as_nvarchar, /* date/time types for TDS 7.2 clients */
+	variant,              /* SSVARIANT: a base type per value (variant.hpp) */
 };
 
 struct WireType {

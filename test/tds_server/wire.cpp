@@ -7,6 +7,10 @@
  */
 #include "test/tds_server/wire.hpp"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace tributary::tds_server
 {
 
@@ -97,25 +101,83 @@ ByteBuffer::grow(std::size_t need)
 	m_cap = cap;
 }
 
+namespace
+{
+
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the ASCII fast path loads bytes LE");
+
+/* Four bytes b0..b3 (little-endian) → b0 0 b1 0 b2 0 b3 0: four ASCII characters as UTF-16LE. */
+inline std::uint64_t
+widen4(std::uint32_t v)
+{
+	std::uint64_t x = v;
+	x = (x | (x << 16)) & 0x0000FFFF0000FFFFULL;
+	x = (x | (x << 8)) & 0x00FF00FF00FF00FFULL;
+	return x;
+}
+
+} // namespace
+
 std::size_t
-ByteBuffer::put_utf16(std::string_view utf8)
+ByteBuffer::put_utf16_prefix(std::string_view utf8, std::size_t max_units, std::size_t &units)
 {
 	/* n UTF-8 bytes never need more than 2n bytes of UTF-16 */
 	const std::size_t n = utf8.size();
 	ensure(2 * n);
+	const auto *in = reinterpret_cast<const unsigned char *>(utf8.data());
 	std::uint8_t *out = m_buf.get() + m_size;
 	std::uint8_t *const start = out;
 	std::size_t i = 0;
-	while (i < n) {
-		const auto c = static_cast<unsigned char>(utf8[i]);
-		if (c < 0x80) {
-			*out++ = c;
+	std::size_t u = 0;
+	while (i < n && u < max_units) {
+#if defined(__SSE2__)
+		/* ASCII runs, sixteen characters at a time: the text columns are mostly ASCII. */
+		while (n - i >= 16 && max_units - u >= 16) {
+			const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(in + i));
+			const __m128i zero = _mm_setzero_si128();
+			/* Widen all sixteen (there is room), keep the ASCII ones before the first other. */
+			_mm_storeu_si128(reinterpret_cast<__m128i *>(out), _mm_unpacklo_epi8(v, zero));
+			_mm_storeu_si128(reinterpret_cast<__m128i *>(out + 16), _mm_unpackhi_epi8(v, zero));
+			const int high = _mm_movemask_epi8(v);
+			const std::size_t ascii =
+			    high == 0 ? 16 : static_cast<std::size_t>(__builtin_ctz(high));
+			out += 2 * ascii;
+			i += ascii;
+			u += ascii;
+			if (ascii < 16) {
+				break;
+			}
+		}
+#endif
+		/* ASCII runs, eight characters at a time. */
+		while (n - i >= 8 && max_units - u >= 8) {
+			std::uint64_t w;
+			std::memcpy(&w, in + i, sizeof w);
+			if ((w & 0x8080808080808080ULL) != 0) {
+				break;
+			}
+			const std::uint64_t wide[2] = {widen4(static_cast<std::uint32_t>(w)),
+			                               widen4(static_cast<std::uint32_t>(w >> 32))};
+			std::memcpy(out, wide, sizeof wide);
+			out += 16;
+			i += 8;
+			u += 8;
+		}
+		if (i >= n || u >= max_units) {
+			break;
+		}
+		if (in[i] < 0x80) {
+			*out++ = in[i++];
 			*out++ = 0;
-			i++;
+			u++;
 			continue;
 		}
-		std::uint32_t cp = utf8_next(utf8, i);
+		std::size_t next = i;
+		std::uint32_t cp = utf8_next(utf8, next);
 		if (cp >= 0x10000) {
+			if (max_units - u < 2) {
+				break;
+			}
 			cp -= 0x10000;
 			const std::uint32_t hi = 0xD800 + (cp >> 10);
 			const std::uint32_t lo = 0xDC00 + (cp & 0x3FF);
@@ -123,13 +185,17 @@ ByteBuffer::put_utf16(std::string_view utf8)
 			*out++ = static_cast<std::uint8_t>(hi >> 8);
 			*out++ = static_cast<std::uint8_t>(lo);
 			*out++ = static_cast<std::uint8_t>(lo >> 8);
+			u += 2;
 		} else {
 			*out++ = static_cast<std::uint8_t>(cp);
 			*out++ = static_cast<std::uint8_t>(cp >> 8);
+			u++;
 		}
+		i = next;
 	}
 	const auto written = static_cast<std::size_t>(out - start);
 	m_size += written;
+	units = u;
 	return written;
 }
 

@@ -110,16 +110,39 @@ class ByteBuffer
 		std::memset(m_buf.get() + m_size, 0, n);
 		m_size += n;
 	}
-	/* Overwrite two bytes little-endian at pos (for lengths known only afterwards). */
+	/* Overwrite bytes little-endian at pos (for lengths known only afterwards). */
+	void
+	patch_le(std::size_t pos, std::uint64_t v, int bytes)
+	{
+		for (int i = 0; i < bytes; i++) {
+			m_buf[pos + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v >> (8 * i));
+		}
+	}
 	void
 	patch_u16(std::size_t pos, std::uint16_t v)
 	{
-		m_buf[pos] = static_cast<std::uint8_t>(v);
-		m_buf[pos + 1] = static_cast<std::uint8_t>(v >> 8);
+		patch_le(pos, v, 2);
+	}
+	/* Drop everything from pos on (pos <= size()). */
+	void
+	truncate(std::size_t pos)
+	{
+		m_size = pos;
 	}
 
 	/* UTF-8 text as UTF-16LE; returns the number of bytes appended. */
-	std::size_t put_utf16(std::string_view utf8);
+	std::size_t
+	put_utf16(std::string_view utf8)
+	{
+		std::size_t units = 0;
+		return put_utf16_prefix(utf8, static_cast<std::size_t>(-1), units);
+	}
+	/*
+	 * The longest prefix of utf8 that fits max_units UTF-16 code units, as UTF-16LE, in one
+	 * pass (a supplementary character is never split). units gets the code units written;
+	 * returns the bytes appended. Invalid UTF-8 becomes U+FFFD, one unit per bad byte.
+	 */
+	std::size_t put_utf16_prefix(std::string_view utf8, std::size_t max_units, std::size_t &units);
 	/* B_VARCHAR: 1-byte character count, then UTF-16LE. */
 	void put_b_varchar(std::string_view utf8);
 	/* US_VARCHAR: 2-byte character count, then UTF-16LE. */

@@ -350,6 +350,40 @@ TEST_F(TdsLive, runs_snapshot_transactions_as_configured)
 	EXPECT_EQ(c->cell(0).i, 0);
 }
 
+TEST_F(TdsLive, runs_auto_isolation_as_snapshot_where_the_database_allows_it)
+{
+	m_conn->execute("ALTER DATABASE CURRENT SET ALLOW_SNAPSHOT_ISOLATION ON");
+	m_drops.push_back("ALTER DATABASE CURRENT SET ALLOW_SNAPSHOT_ISOLATION OFF");
+	const std::string t = table("snapshot", "(id int NOT NULL PRIMARY KEY)");
+	m_conn->execute("INSERT INTO [" + t + "] VALUES (1)");
+	const auto count = [&t](tds::TdsConnection &c) {
+		auto cur = c.open(query("SELECT COUNT(*) FROM [" + t + "]"));
+		EXPECT_TRUE(cur->next());
+		const long n = static_cast<long>(cur->cell(0).i);
+		while (cur->next()) {
+		}
+		return n;
+	};
+	tds::TdsConnection conn(tds_live::options()); /* isolation_level auto */
+	conn.begin_snapshot();
+	EXPECT_TRUE(conn.in_transaction());
+	EXPECT_EQ(count(conn), 1);
+	m_conn->execute("INSERT INTO [" + t + "] VALUES (2)"); /* committed by another session */
+	EXPECT_EQ(count(conn), 1) << "the snapshot saw a later commit";
+	conn.end_snapshot(true);
+	EXPECT_FALSE(conn.in_transaction());
+	EXPECT_EQ(count(conn), 2);
+	tds::TdsConnection explicit_snapshot([] {
+		auto opts = tds_live::options();
+		opts["isolation_level"] = "snapshot";
+		return opts;
+	}());
+	explicit_snapshot.begin_snapshot();
+	EXPECT_TRUE(explicit_snapshot.in_transaction());
+	EXPECT_EQ(count(explicit_snapshot), 2);
+	explicit_snapshot.end_snapshot(false);
+}
+
 TEST_F(TdsLive, refuses_snapshot_isolation_where_the_database_has_it_off)
 {
 	auto opts = tds_live::options();

@@ -1,0 +1,40 @@
+-- sql_variant on the wire (SSVARIANT, a base type per value), SQL_VARIANT_PROPERTY, the
+-- CONVERT styles a reader of variants uses, and ALTER DATABASE … ALLOW_SNAPSHOT_ISOLATION.
+CREATE TABLE dbo.v11 (id int NOT NULL PRIMARY KEY, v sql_variant NULL)
+go
+INSERT INTO dbo.v11 VALUES (1, 5), (2, CAST('9223372036854775807' AS bigint)), (3, 0.1E0), (4, N'Zoë'), (5, NULL)
+go
+SELECT id, v FROM dbo.v11 WHERE id <> 3 ORDER BY id
+go
+SELECT id, CAST(SQL_VARIANT_PROPERTY(v, 'BaseType') AS nvarchar(20)) AS base,
+	SQL_VARIANT_PROPERTY(v, 'MaxLength') AS max_length FROM dbo.v11 ORDER BY id
+go
+SELECT CONVERT(nvarchar(30), CAST(v AS float), 3) AS style3, CAST(v AS nvarchar(30)) AS cast0
+FROM dbo.v11 WHERE id = 3
+go
+SELECT CONVERT(nvarchar(20), 0x0102FF, 1) AS style1, CONVERT(nvarchar(20), 0x0102FF, 2) AS style2
+go
+DROP TABLE dbo.v11
+go
+SELECT snapshot_isolation_state_desc FROM sys.databases WHERE name = DB_NAME()
+go
+ALTER DATABASE CURRENT SET ALLOW_SNAPSHOT_ISOLATION ON
+go
+SELECT snapshot_isolation_state_desc FROM sys.databases WHERE name = DB_NAME()
+go
+SET TRANSACTION ISOLATION LEVEL SNAPSHOT
+BEGIN TRAN
+SELECT @@TRANCOUNT AS trancount
+COMMIT
+go
+ALTER DATABASE CURRENT SET ALLOW_SNAPSHOT_ISOLATION OFF
+go
+SET TRANSACTION ISOLATION LEVEL SNAPSHOT
+BEGIN TRAN
+SELECT COUNT(*) AS n FROM sys.databases
+go
+ROLLBACK
+SET TRANSACTION ISOLATION LEVEL READ COMMITTED
+go
+ALTER DATABASE other_db SET ALLOW_SNAPSHOT_ISOLATION ON
+go

@@ -102,11 +102,7 @@ for d in my ms; do
 		local ms check
 		ms=$(section "$out" "$1" | sed -nE 's/^Time: ([0-9]+)\..*/\1/p' | head -1)
 		check=$([ "${ms:-99999}" -lt 1800 ] && echo 0 || echo 1)
-		if [ $d = my ]; then
-			todo $check "$2 ($ms ms)" "the MySQL driver waits for the remote statement instead of cancelling it (test/faults/README.md)"
-		else
-			ok $check "$2 ($ms ms)"
-		fi
+		ok $check "$2 ($ms ms)"
 	}
 	like "$(section "$out" "timeout while the source works")" "ERROR:  57014: " \
 		"$label: statement_timeout ends a query the source is still working on (57014)"

@@ -14,10 +14,7 @@ namespace {
 void
 add(StepTotals &totals, const BatchResult &r)
 {
-	totals.rows_read += r.rows_read;
-	totals.inserted += r.inserted;
-	totals.updated += r.updated;
-	totals.failed += r.failed;
+	totals += r;
 	totals.batches++;
 }
 

@@ -131,11 +131,7 @@ run_ranges(const ConnectOptions &options, Session &session, const Step &step, lo
 	auto sum = [&]() {
 		StepTotals t = finished;
 		for (const StepTotals &c : current) {
-			t.rows_read += c.rows_read;
-			t.inserted += c.inserted;
-			t.updated += c.updated;
-			t.failed += c.failed;
-			t.batches += c.batches;
+			t += c;
 		}
 		return t;
 	};
@@ -190,11 +186,7 @@ run_ranges(const ConnectOptions &options, Session &session, const Step &step, lo
 				claim.commit();
 				std::lock_guard<std::mutex> lock(mutex);
 				current[w] = StepTotals{};
-				finished.rows_read += t.rows_read;
-				finished.inserted += t.inserted;
-				finished.updated += t.updated;
-				finished.failed += t.failed;
-				finished.batches += t.batches;
+				finished += t;
 			}
 		} catch (const std::exception &e) {
 			std::lock_guard<std::mutex> lock(mutex);

@@ -167,10 +167,7 @@ StepRunner::load(const Step &step, long run_id, const std::optional<Key> &after,
 	try {
 		BatchResult r = retrying(step, "load a batch", totals,
 								 [&] { return m_target.load_batch(step, run_id, after, limit); });
-		totals.rows_read += r.rows_read;
-		totals.inserted += r.inserted;
-		totals.updated += r.updated;
-		totals.failed += r.failed;
+		totals += r;
 		if (r.rows_read == 0) {
 			return {after, 0};
 		}

@@ -26,6 +26,28 @@ struct StepTotals {
 	long retries = 0; /* calls tried again after a retryable error */
 };
 
+/* Adds the counts of another step total, or of a batch (its batch is not counted). */
+inline StepTotals &
+operator+=(StepTotals &a, const StepTotals &b)
+{
+	a.rows_read += b.rows_read;
+	a.inserted += b.inserted;
+	a.updated += b.updated;
+	a.failed += b.failed;
+	a.batches += b.batches;
+	a.retries += b.retries;
+	return a;
+}
+inline StepTotals &
+operator+=(StepTotals &a, const BatchResult &b)
+{
+	a.rows_read += b.rows_read;
+	a.inserted += b.inserted;
+	a.updated += b.updated;
+	a.failed += b.failed;
+	return a;
+}
+
 /* Called after every committed batch (for progress output). */
 using BatchObserver = std::function<void(const Step &, const StepTotals &)>;
 

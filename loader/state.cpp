@@ -113,6 +113,21 @@ insert_failure(pqxx::transaction_base &tx, const Step &step, long run_id,
 		error.detail(), row_json != nullptr ? row_json->c_str() : nullptr, run_id);
 }
 
+/* A batch's bookkeeping, inside its transaction: its row, and the run's totals. */
+void
+record_batch(pqxx::transaction_base &tx, const Step &step, long run_id, const std::string &lower_json,
+			 const std::string &upper_json, const BatchResult &r, long failed, const std::string &started)
+{
+	tx.exec_params("INSERT INTO migration.batch (run_id, step, source, lower_key, upper_key, "
+				   "rows_read, rows_inserted, rows_updated, rows_failed, started_at) "
+				   "VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8, $9, $10::timestamptz)",
+				   run_id, step.name, step.source, lower_json, upper_json, r.rows_read, r.inserted,
+				   r.updated, failed, started);
+	tx.exec_params("UPDATE migration.run SET rows_read = rows_read + $2, "
+				   "rows_written = rows_written + $3, rows_failed = rows_failed + $4 WHERE id = $1",
+				   run_id, r.rows_read, r.inserted + r.updated, failed);
+}
+
 } // namespace
 
 /* ---- sessions and units of work ------------------------------------------------------ */
@@ -1325,9 +1340,7 @@ PgTarget::load_selection(pqxx::transaction_base &tx, const Step &step, long run_
 		long refused = 0;
 		run_upsert(tx, step, run_id, upsert_sql, params, one, refused);
 		sp.release();
-		r.rows_read += one.rows_read;
-		r.inserted += one.inserted;
-		r.updated += one.updated;
+		r += one;
 		failed += refused;
 	} catch (const pqxx::sql_error &e) {
 		if (!is_data_error(e.sqlstate())) {
@@ -1447,11 +1460,7 @@ PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &af
 		std::string lower = after ? key_json(*after)
 							: m_range && !m_range->lower.empty() ? key_json(Key{m_range->lower})
 																 : std::string("null");
-		tx.exec_params("INSERT INTO migration.batch (run_id, step, source, lower_key, upper_key, "
-					   "rows_read, rows_inserted, rows_updated, rows_failed, started_at) "
-					   "VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8, $9, $10::timestamptz)",
-					   run_id, step.name, step.source, lower, key_json(r.last), r.rows_read,
-					   r.inserted, r.updated, failed, started);
+		record_batch(tx, step, run_id, lower, key_json(r.last), r, failed, started);
 		/* Only a full load moves the step's resume point (a range: the range's). */
 		tx.exec_params("UPDATE migration.step_state SET last_key = CASE WHEN $7 THEN last_key "
 					   "ELSE $3::jsonb END, rows_done = rows_done + CASE WHEN $8 THEN $4 ELSE 0 END, "
@@ -1460,10 +1469,6 @@ PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &af
 					   step.name, step.source, key_json(r.last), r.rows_read - failed, failed,
 					   run_id, keeps_resume_point(), m_mode == Mode::full);
 		range_progress(tx, step, run_id, r.last, r.rows_read - failed, failed);
-		tx.exec_params("UPDATE migration.run SET rows_read = rows_read + $2, "
-					   "rows_written = rows_written + $3, rows_failed = rows_failed + $4 "
-					   "WHERE id = $1",
-					   run_id, r.rows_read, r.inserted + r.updated, failed);
 		u.commit();
 	} catch (const pqxx::sql_error &e) {
 		/* Refused while reading the source itself: the runner narrows it down by key. */
@@ -1508,11 +1513,7 @@ PgTarget::load_keys(const Step &step, long run_id, const std::vector<Key> &keys,
 			u.commit();
 			for (const Key &k : chunk) {
 				try {
-					BatchResult one = load_keys(step, run_id, {k}, loaded);
-					total.rows_read += one.rows_read;
-					total.inserted += one.inserted;
-					total.updated += one.updated;
-					total.failed += one.failed;
+					total += load_keys(step, run_id, {k}, loaded);
 				} catch (const DataError &de) {
 					record_failure(step, run_id, k, de);
 					total.rows_read++;
@@ -1533,20 +1534,11 @@ PgTarget::load_keys(const Step &step, long run_id, const std::vector<Key> &keys,
 				loaded->push_back(parse_key(row[0].as<std::string>()));
 			}
 		}
-		tx.exec_params("INSERT INTO migration.batch (run_id, step, source, lower_key, upper_key, "
-					   "rows_read, rows_inserted, rows_updated, rows_failed, started_at) "
-					   "VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8, $9, $10::timestamptz)",
-					   run_id, step.name, step.source, key_json(chunk.front()),
-					   key_json(chunk.back()), r.rows_read, r.inserted, r.updated, failed, started);
-		tx.exec_params("UPDATE migration.run SET rows_read = rows_read + $2, "
-					   "rows_written = rows_written + $3, rows_failed = rows_failed + $4 "
-					   "WHERE id = $1",
-					   run_id, r.rows_read, r.inserted + r.updated, failed);
+		record_batch(tx, step, run_id, key_json(chunk.front()), key_json(chunk.back()), r, failed,
+					 started);
 		u.commit();
-		total.rows_read += r.rows_read;
-		total.inserted += r.inserted;
-		total.updated += r.updated;
-		total.failed += failed;
+		r.failed = failed;
+		total += r;
 	}
 	return total;
 }

@@ -41,6 +41,17 @@ struct BatchResult {
 	Key last; /* key of the last row read; empty when rows_read == 0 */
 };
 
+/* Adds b's counts to a (not its last key). */
+inline BatchResult &
+operator+=(BatchResult &a, const BatchResult &b)
+{
+	a.rows_read += b.rows_read;
+	a.inserted += b.inserted;
+	a.updated += b.updated;
+	a.failed += b.failed;
+	return a;
+}
+
 /* Settings a DBA may change while a run goes on (migration.setting). */
 struct LiveSettings {
 	int batch_size = 0; /* 0: the step's own */

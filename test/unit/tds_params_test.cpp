@@ -6,6 +6,7 @@
 #include "fdw/tds/tds_params.hpp"
 
 #include "fdw/tds/tds_types.hpp"
+#include "test/unit/cells.hpp"
 
 #include <sybdb.h>
 
@@ -22,6 +23,10 @@ using remote::CellKind;
 using remote::ErrorKind;
 using remote::RemoteError;
 
+using test_cells::data_cell;
+using test_cells::int_cell;
+using test_cells::temporal;
+
 namespace {
 
 remote::Query
@@ -33,40 +38,6 @@ query(std::string sql, std::vector<Cell> params)
 	return q;
 }
 
-Cell
-int_cell(std::int64_t v)
-{
-	Cell c;
-	c.kind = CellKind::int64;
-	c.i = v;
-	return c;
-}
-
-Cell
-data_cell(CellKind kind, const std::string &s)
-{
-	Cell c;
-	c.kind = kind;
-	c.data = s.data();
-	c.size = s.size();
-	return c;
-}
-
-Cell
-temporal(CellKind kind, int y, int mo, int d, int h, int mi, int s, unsigned us, int offset = 0)
-{
-	Cell c;
-	c.kind = kind;
-	c.t.year = y;
-	c.t.month = static_cast<std::uint8_t>(mo);
-	c.t.day = static_cast<std::uint8_t>(d);
-	c.t.hour = static_cast<std::uint16_t>(h);
-	c.t.minute = static_cast<std::uint8_t>(mi);
-	c.t.second = static_cast<std::uint8_t>(s);
-	c.t.microsecond = us;
-	c.t.offset_minutes = static_cast<std::int16_t>(offset);
-	return c;
-}
 
 template <typename F>
 ErrorKind

@@ -3,6 +3,7 @@
  * parameters, each with its native type, against the harness's MariaDB.
  */
 #include "test/unit/live/mysql_live.hpp"
+#include "test/unit/cells.hpp"
 
 using mysql_live::MysqlLive;
 using mysql_live::text;
@@ -13,16 +14,10 @@ using tributary::remote::Query;
 using tributary::remote::RemoteError;
 using tributary::remote::Temporal;
 
-namespace {
+using test_cells::int_cell;
+using test_cells::temporal;
 
-Cell
-int_cell(std::int64_t v)
-{
-	Cell c;
-	c.kind = CellKind::int64;
-	c.i = v;
-	return c;
-}
+namespace {
 
 /* A data-carrying cell whose bytes live in q.param_storage. */
 void
@@ -48,21 +43,6 @@ bind_storage(Query &q)
 	}
 }
 
-Cell
-temporal(CellKind kind, int y, int mo, int d, int h, int mi, int s, unsigned us = 0, int offset = 0)
-{
-	Cell c;
-	c.kind = kind;
-	c.t.year = y;
-	c.t.month = static_cast<std::uint8_t>(mo);
-	c.t.day = static_cast<std::uint8_t>(d);
-	c.t.hour = static_cast<std::uint16_t>(h);
-	c.t.minute = static_cast<std::uint8_t>(mi);
-	c.t.second = static_cast<std::uint8_t>(s);
-	c.t.microsecond = us;
-	c.t.offset_minutes = static_cast<std::int16_t>(offset);
-	return c;
-}
 
 } // namespace
 

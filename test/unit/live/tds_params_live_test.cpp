@@ -5,6 +5,7 @@
  * the values db-lib cannot send natively (empty strings, NULL, long text).
  */
 #include "test/unit/live/tds_live.hpp"
+#include "test/unit/cells.hpp"
 
 #include <cstring>
 
@@ -15,44 +16,10 @@ using tributary::remote::Cell;
 using tributary::remote::CellKind;
 using tributary::remote::Query;
 
-namespace {
+using test_cells::data_cell;
+using test_cells::int_cell;
+using test_cells::temporal;
 
-Cell
-int_cell(std::int64_t v)
-{
-	Cell c;
-	c.kind = CellKind::int64;
-	c.i = v;
-	return c;
-}
-
-Cell
-data_cell(CellKind kind, const std::string &s)
-{
-	Cell c;
-	c.kind = kind;
-	c.data = s.data();
-	c.size = s.size();
-	return c;
-}
-
-Cell
-temporal(CellKind kind, int y, int mo, int d, int h, int mi, int s, unsigned us, int offset = 0)
-{
-	Cell c;
-	c.kind = kind;
-	c.t.year = y;
-	c.t.month = static_cast<std::uint8_t>(mo);
-	c.t.day = static_cast<std::uint8_t>(d);
-	c.t.hour = static_cast<std::uint16_t>(h);
-	c.t.minute = static_cast<std::uint8_t>(mi);
-	c.t.second = static_cast<std::uint8_t>(s);
-	c.t.microsecond = us;
-	c.t.offset_minutes = static_cast<std::int16_t>(offset);
-	return c;
-}
-
-} // namespace
 
 class TdsParamsLive : public TdsLive {
 protected:

@@ -18,6 +18,7 @@
 #include <cstdio>
 
 #include "fdw/remote/driver_zone.hpp"
+#include "fdw/remote/options_util.hpp"
 
 namespace tributary::mysql {
 
@@ -106,21 +107,10 @@ checked_temporal(const std::string &iso, bool with_time, const char *what)
 std::string
 MysqlDialect::quote_identifier(const std::string &name) const
 {
-	std::string out;
-	out.reserve(name.size() + 2);
-	out += '`';
-	for (const char c : name) {
-		if (c == '\0') {
-			throw remote::RemoteError(remote::ErrorKind::data,
-			                          "a MySQL identifier cannot contain a NUL byte");
-		}
-		if (c == '`') {
-			out += '`';
-		}
-		out += c;
+	if (name.find('\0') != std::string::npos) {
+		throw remote::RemoteError(remote::ErrorKind::data, "a MySQL identifier cannot contain a NUL byte");
 	}
-	out += '`';
-	return out;
+	return remote::enclose(name, "`", '`');
 }
 
 std::string
@@ -133,16 +123,7 @@ MysqlDialect::quote_string(const std::string &utf8) const
 		out += '\'';
 		return out;
 	}
-	out.reserve(utf8.size() + 2);
-	out += '\'';
-	for (const char c : utf8) {
-		if (c == '\'') {
-			out += '\'';
-		}
-		out += c;
-	}
-	out += '\'';
-	return out;
+	return remote::enclose(utf8, "'", '\'');
 }
 
 std::string

@@ -50,6 +50,22 @@ type_modifiers(const std::string &type_name)
 	return out;
 }
 
+std::string
+enclose(const std::string &text, const std::string &open, char close)
+{
+	std::string out;
+	out.reserve(text.size() + open.size() + 1);
+	out += open;
+	for (const char c : text) {
+		if (c == close) {
+			out += close;
+		}
+		out += c;
+	}
+	out += close;
+	return out;
+}
+
 Query
 text_query(std::string sql, std::vector<std::string> texts)
 {

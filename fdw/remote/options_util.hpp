@@ -24,6 +24,13 @@ bool parse_bool_option(const std::string &name, const std::string &value);
  */
 std::vector<long> type_modifiers(const std::string &type_name);
 
+/*
+ * text between `open` (a prefix such as "N'") and `close`, each `close` inside it doubled:
+ * how SQL quotes identifiers and literals ([a]]b], `a``b`, N'it''s'). NUL bytes are the
+ * caller's business.
+ */
+std::string enclose(const std::string &text, const std::string &open, char close);
+
 /* A query whose parameters are the given texts (the Query owns their bytes). */
 Query text_query(std::string sql, std::vector<std::string> texts);
 

@@ -6,6 +6,7 @@
 #include "fdw/tds/tds_dialect.hpp"
 
 #include "fdw/remote/driver_zone.hpp"
+#include "fdw/remote/options_util.hpp"
 
 namespace tributary::tds {
 
@@ -60,34 +61,14 @@ std::string
 TdsDialect::quote_identifier(const std::string &name) const
 {
 	reject_nul(name, "identifier");
-	std::string out;
-	out.reserve(name.size() + 2);
-	out += '[';
-	for (const char c : name) {
-		if (c == ']') {
-			out += ']';
-		}
-		out += c;
-	}
-	out += ']';
-	return out;
+	return remote::enclose(name, "[", ']');
 }
 
 std::string
 TdsDialect::quote_string(const std::string &utf8) const
 {
 	reject_nul(utf8, "string");
-	std::string out;
-	out.reserve(utf8.size() + 3);
-	out += "N'";
-	for (const char c : utf8) {
-		if (c == '\'') {
-			out += '\'';
-		}
-		out += c;
-	}
-	out += '\'';
-	return out;
+	return remote::enclose(utf8, "N'", '\'');
 }
 
 std::string

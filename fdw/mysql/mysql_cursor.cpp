@@ -31,6 +31,7 @@
 
 #include "fdw/mysql/mysql_connection.hpp"
 #include "fdw/mysql/mysql_result.hpp"
+#include "fdw/remote/arena.hpp"
 #include "fdw/remote/driver_zone.hpp"
 
 namespace tributary::mysql {
@@ -42,7 +43,6 @@ using remote::RemoteError;
 
 namespace {
 
-constexpr std::size_t arena_chunk = 1U << 20;
 /* A batch is full at fetch_size rows or this many bytes of values, whichever comes first. */
 constexpr std::size_t batch_bytes = 8U << 20;
 /* …and holds at most this many bytes of Cells, so wide rows get fewer rows per batch. */
@@ -53,60 +53,6 @@ constexpr std::size_t drain_rows = 2000;
 /* How long an early close waits for the reader before it cancels the remote query. */
 constexpr std::chrono::milliseconds reader_stop_wait(50);
 
-/* Bump allocator whose chunks never move, so cells may point into it until reset(). */
-class Arena {
-  public:
-	const char *copy(const char *p, std::size_t n)
-	{
-		while (m_index < m_chunks.size()) {
-			Chunk &c = m_chunks[m_index];
-			if (c.size - m_offset >= n) {
-				char *d = c.data.get() + m_offset;
-				std::memcpy(d, p, n);
-				m_offset += n;
-				m_used += n;
-				return d;
-			}
-			m_index++;
-			m_offset = 0;
-		}
-		const std::size_t size = n > arena_chunk ? n : arena_chunk;
-		m_chunks.push_back(Chunk{std::make_unique<char[]>(size), size});
-		m_index = m_chunks.size() - 1;
-		m_offset = 0;
-		return copy(p, n);
-	}
-
-	/* Forget the contents; keep standard chunks for reuse, free oversized ones. */
-	void reset() noexcept
-	{
-		std::size_t keep = 0;
-		for (std::size_t i = 0; i < m_chunks.size(); i++) {
-			if (m_chunks[i].size == arena_chunk) {
-				if (keep != i) {
-					m_chunks[keep] = std::move(m_chunks[i]);
-				}
-				keep++;
-			}
-		}
-		m_chunks.resize(keep);
-		m_index = 0;
-		m_offset = 0;
-		m_used = 0;
-	}
-
-	std::size_t used() const noexcept { return m_used; }
-
-  private:
-	struct Chunk {
-		std::unique_ptr<char[]> data;
-		std::size_t size;
-	};
-	std::vector<Chunk> m_chunks;
-	std::size_t m_index = 0;
-	std::size_t m_offset = 0;
-	std::size_t m_used = 0;
-};
 
 bool
 has_data(CellKind kind) noexcept
@@ -172,7 +118,7 @@ class MysqlCursor final : public remote::Cursor {
 	struct Batch {
 		std::vector<Cell> cells;
 		std::size_t rows = 0;
-		Arena arena;
+		remote::Arena arena;
 		bool end = false;
 		std::exception_ptr error;
 		bool ready = false; /* filled, owned by the consumer until it sets it false */

@@ -17,6 +17,7 @@
  */
 #pragma once
 
+#include "fdw/remote/arena.hpp"
 #include "fdw/remote/remote.hpp"
 
 #include <atomic>
@@ -78,24 +79,6 @@ public:
 	bool source_finished() const noexcept;
 
 private:
-	/* Bump allocator whose chunks never move, so cells may point into it until reset(). */
-	class Arena {
-	public:
-		const char *copy(const char *p, std::size_t n);
-		void reset() noexcept;
-		std::size_t used() const noexcept { return m_used; }
-
-	private:
-		struct Chunk {
-			std::unique_ptr<char[]> data;
-			std::size_t size;
-		};
-		std::vector<Chunk> m_chunks;
-		std::size_t m_index = 0;
-		std::size_t m_offset = 0;
-		std::size_t m_used = 0;
-	};
-
 	struct Batch {
 		std::vector<Cell> cells;
 		std::size_t rows = 0;

@@ -168,11 +168,11 @@ StepRunner::load(const Step &step, long run_id, const std::optional<Key> &after,
 		BatchResult r = retrying(step, "load a batch", totals,
 								 [&] { return m_target.load_batch(step, run_id, after, limit); });
 		totals += r;
-		if (r.rows_read == 0) {
+		if (r.moved() == 0) {
 			return {after, 0};
 		}
 		totals.batches++;
-		return {r.last, r.rows_read};
+		return {r.last, r.moved()};
 	} catch (const DataError &e) {
 		if (limit == 1) {
 			std::optional<Key> key = retrying(step, "find the next key", totals,

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstdlib>
 #include <set>
 #include <thread>
 
@@ -273,6 +274,8 @@ struct PgTarget::Shape {
 	std::string target;					/* quoted target table */
 	std::string tk;						/* quoted target key */
 	std::string upsert;					/* {SRC}: the rows, {FILTER}: which of them to write */
+	std::string upsert_fresh;			/* the same for rows the id map does not know */
+	std::string map_knows;				/* whether the id map knows a key in {COND} */
 	std::string changed_filter;			/* local-diff: rows whose fingerprint changed */
 	std::string bound_first;			/* key of the batch's last row; LIMIT spliced in */
 	std::string bound_next;
@@ -281,7 +284,12 @@ struct PgTarget::Shape {
 	std::string stage_create;			/* a refused batch's rows, staged for bisection */
 	std::string stage_insert;			/* {COND}: which source rows */
 	std::string staged_row;				/* key and row of staged row $1 */
+	std::string ua;						/* the quoted updated_at column, if any */
 	std::string ua_type;				/* format_type of the updated_at column, if any */
+	std::string find_window;			/* diff: keys in the window; LIMIT spliced in */
+	std::string find_changed;			/* local-diff: keys of rows whose fingerprint changed */
+	std::string stretch_end;			/* local-diff: the id map's key OFFSET n after $2… */
+	std::string after2, upto2, between2; /* keys after $2…, up to $2…, both ($2… < k ≤ $2+n…) */
 	std::string next_key_first;
 	std::string next_key_next;
 	std::string source_row;
@@ -843,11 +851,16 @@ PgTarget::shape(const Step &step)
 		sh->dedup_s = merged("s");
 		sh->dedup_xm = merged("xm");
 	}
+	/*
+	 * {MAP}: the id map entries of the rows. A full load's batch whose key range the id map
+	 * does not know yet (the usual case: a first load) skips the look-up: `false` joins
+	 * nothing, and m is then only src with two NULL columns, read where it is used.
+	 */
 	sh->upsert =
 		"WITH src AS MATERIALIZED ({SRC}), "
-		"m AS (SELECT src.*, mp.target_key AS tributary_target_key, mp.fingerprint AS "
+		"m AS {MMAT}(SELECT src.*, mp.target_key AS tributary_target_key, mp.fingerprint AS "
 		"tributary_fp_old FROM src LEFT JOIN " +
-		map_table + " mp ON mp.source = $1::text AND " + join(map_join, " AND ") + "), " + fk_ctes +
+		map_table + " mp ON {MAP}), " + fk_ctes +
 		"w AS MATERIALIZED (SELECT m.*, " + fk_ok + " AS tributary_fk_ok, " + scope_expr +
 		" AS tributary_scope FROM m WHERE true{FILTER}" + sh->dedup_w + "), " + writes +
 		map_insert("up_new", false) + map_insert(map_mode ? "up_old" : "up", true) +
@@ -858,23 +871,22 @@ PgTarget::shape(const Step &step)
 		", to_jsonb(m.*) - 'tributary_target_key' - 'tributary_fp_old' - 'tributary_fk_ok' - 'tributary_scope' - 'tributary_rn'))::text "
 		"FROM w AS m WHERE NOT m.tributary_fk_ok)";
 	sh->changed_filter = " AND m.tributary_fp_old IS DISTINCT FROM " + m_fp;
+	sh->upsert_fresh = fill(sh->upsert, {{"{MMAT}", "NOT MATERIALIZED "}, {"{MAP}", "false"}});
+	replace_all(sh->upsert, "{MMAT}", "");
+	replace_all(sh->upsert, "{MAP}", "mp.source = $1::text AND " + join(map_join, " AND "));
+	/* Whether the id map knows a key of a full load's batch (its range: {COND} from $2). */
+	sh->map_knows = "SELECT EXISTS (SELECT 1 FROM " + map_table + " WHERE source = $1::text AND {COND})";
 
 	/*
 	 * Diff mode reads only rows changed in the step's window: updated_at after $a (the
 	 * watermark less the overlap) and at most $a+1 (the high-water mark taken when the
 	 * run started). The window's two parameters come after every other parameter.
 	 */
-	auto window = [&](size_t first) {
-		if (!windowed()) {
-			return std::string();
-		}
-		/* For timestamps the upper end is exclusive, one microsecond above the high-water
-		 * mark: a source with finer fractions (SQL Server's datetime2(7)) has its newest row
-		 * just above the mark as PostgreSQL reads it. */
-		const bool fine = sh->ua_type.rfind("timestamp", 0) == 0;
-		return " AND (" + ua + " > $" + std::to_string(first) + "::" + sh->ua_type + " AND " + ua +
-			   (fine ? " < $" : " <= $") + std::to_string(first + 1) + "::" + sh->ua_type + ")";
-	};
+	sh->ua = ua;
+	sh->after2 = after_cond(2);
+	sh->upto2 = upto_cond(2);
+	sh->between2 = range(true, 2);
+	auto window = [&](size_t first) { return window_cond(*sh, first); };
 	/*
 	 * A batch is two statements: the key of its last row (only the key is read, so a
 	 * transform view computes nothing else), then the rows up to that key.
@@ -908,6 +920,35 @@ PgTarget::shape(const Step &step)
 	};
 	sh->next_key_first = next_key(false);
 	sh->next_key_next = next_key(true);
+
+	/*
+	 * Diff and local-diff list the keys of the changed rows before writing any (see
+	 * load_listed). Diff: the keys in the window, sorted here rather than at the source
+	 * (OFFSET 0 keeps the ORDER BY from being pushed, so the source's plan is the window's
+	 * index, not its primary key read in order). Local-diff: the source rows of a stretch
+	 * of keys ({COND}, parameters from $2) fingerprinted and compared with the id map's
+	 * fingerprints of the same stretch; new rows (no id map entry) are changed rows too.
+	 * Its one row: the source rows read, and the changed keys as a JSON array in key order.
+	 */
+	sh->find_window = "SELECT " + sh->key_json_expr + " FROM (SELECT " + join(sh->key_cols, ", ") +
+					  " FROM " + sh->src + " WHERE true" + window(1) + "{RANGE} OFFSET 0) s ORDER BY " +
+					  join(order_asc, ", ") + " LIMIT {LIMIT}";
+	std::vector<std::string> s_keys, mp_on;
+	for (const std::string &k : sh->key_cols) {
+		s_keys.push_back("s." + k);
+		mp_on.push_back("mp." + k + " = s." + k);
+	}
+	sh->find_changed = "WITH s AS MATERIALIZED (SELECT " + join(s_keys, ", ") + ", " + sh->source_fp +
+					   " AS tributary_fp FROM " + sh->src + " s WHERE {COND}{RANGE}" + sh->dedup_s +
+					   "), x AS (SELECT " + join(s_keys, ", ") + " FROM s LEFT JOIN (SELECT " +
+					   join(sh->key_cols, ", ") + ", fingerprint FROM " + map_table +
+					   " WHERE source = $1::text AND {COND}) mp ON " + join(mp_on, " AND ") +
+					   " WHERE mp.fingerprint IS DISTINCT FROM s.tributary_fp) "
+					   "SELECT (SELECT count(*) FROM s), (SELECT json_agg(" + sh->key_json_expr +
+					   " ORDER BY " + join(order_asc, ", ") + ") FROM x)::text";
+	sh->stretch_end = "SELECT " + sh->key_json_expr + " FROM " + map_table +
+					  " WHERE source = $1::text AND {COND} ORDER BY " + join(order_asc, ", ") +
+					  " OFFSET {OFFSET} LIMIT 1";
 	std::vector<std::string> eq;
 	for (size_t i = 0; i < nkeys; i++) {
 		eq.push_back("s." + sh->key_cols[i] + " = $" + std::to_string(1 + i) + "::" +
@@ -1026,7 +1067,14 @@ PgTarget::begin_step(const Step &step, long run_id)
 		m_window_ends[step_id(step)] =
 			high[0].is_null() ? std::string() : high[fine ? 1 : 0].as<std::string>();
 		u.commit();
+		m_pending[step_id(step)] = Pending{};
+		if (!nothing_changed(step)) {
+			find_window_keys(step, m_pending[step_id(step)]);
+		}
 		return std::nullopt;
+	}
+	if (m_mode == Mode::local_diff) {
+		m_pending[step_id(step)] = Pending{};
 	}
 	if (m_mode != Mode::full || !m_scope.empty()) {
 		/* every other mode, and a scoped re-import, reads from the first row */
@@ -1410,6 +1458,9 @@ PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &af
 	if (nothing_changed(step)) {
 		return BatchResult{};
 	}
+	if (listed(step)) {
+		return load_listed(step, run_id, after, limit);
+	}
 	const Shape &sh = shape(step);
 	std::string bound_sql = ranged(sh, after ? sh.bound_next : sh.bound_first);
 	bound_sql.replace(bound_sql.find("{LIMIT}"), 7, std::to_string(limit));
@@ -1451,9 +1502,19 @@ PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &af
 			replace_all(stage_cond, "$" + std::to_string(i + 1) + "::", "$@" + std::to_string(i) + "::");
 		}
 		replace_all(stage_cond, "$@", "$");
+		/* A full load's batch that the id map knows nothing of (no earlier run wrote a key
+		 * of its range) needs no id map look-up. Without a scope the condition names only
+		 * key columns, which the id map has under the same names. */
+		bool fresh = false;
+		if (m_mode == Mode::full && m_scope.empty()) {
+			fresh = !tx.exec_params1(fill(sh.map_knows, {{"{COND}", cond}}),
+									 pqxx::prepare::make_dynamic_params(params))[0]
+						 .as<bool>();
+		}
 		load_selection(tx, step, run_id,
-					   fill(sh.upsert, {{"{SRC}", "SELECT * FROM " + sh.src + " WHERE " + cond},
-										{"{FILTER}", writes_changed_only() ? sh.changed_filter : ""}}),
+					   fill(fresh ? sh.upsert_fresh : sh.upsert,
+							{{"{SRC}", "SELECT * FROM " + sh.src + " WHERE " + cond},
+							 {"{FILTER}", writes_changed_only() ? sh.changed_filter : ""}}),
 					   fill(sh.stage_insert, {{"{COND}", stage_cond}}), with_window(step, params),
 					   with_window(step, range), r, failed);
 		/* The batch covers (lower, upper]: a range's first batch starts at the range. */
@@ -1470,6 +1531,206 @@ PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &af
 					   run_id, keeps_resume_point(), m_mode == Mode::full);
 		range_progress(tx, step, run_id, r.last, r.rows_read - failed, failed);
 		u.commit();
+	} catch (const pqxx::sql_error &e) {
+		/* Refused while reading the source itself: the runner narrows it down by key. */
+		if (is_data_error(e.sqlstate())) {
+			throw to_data_error(e);
+		}
+		throw;
+	}
+	r.failed = failed;
+	return r;
+}
+
+std::string
+PgTarget::window_cond(const Shape &sh, size_t first) const
+{
+	if (!windowed()) {
+		return std::string();
+	}
+	/* For timestamps the upper end is exclusive, one microsecond above the high-water
+	 * mark: a source with finer fractions (SQL Server's datetime2(7)) has its newest row
+	 * just above the mark as PostgreSQL reads it. */
+	const bool fine = sh.ua_type.rfind("timestamp", 0) == 0;
+	return " AND (" + sh.ua + " > $" + std::to_string(first) + "::" + sh.ua_type + " AND " + sh.ua +
+		   (fine ? " < $" : " <= $") + std::to_string(first + 1) + "::" + sh.ua_type + ")";
+}
+
+namespace {
+
+/*
+ * Diff lists at most this many changed keys (about 100 bytes each in memory); a window
+ * with more changes is read by key ranges, as a full load reads (each batch's rows
+ * filtered by the window at the source). TRIBUTARY_LIST_KEYS_MAX overrides it.
+ */
+long
+max_listed_keys()
+{
+	const char *env = std::getenv("TRIBUTARY_LIST_KEYS_MAX");
+	char *end = nullptr;
+	const long value = env != nullptr ? std::strtol(env, &end, 10) : 0;
+	return env != nullptr && end != env && *end == '\0' && value >= 0 ? value : 2000000;
+}
+
+} // namespace
+
+bool
+PgTarget::listed(const Step &step) const
+{
+	if (!lists_keys()) {
+		return false;
+	}
+	auto it = m_pending.find(step_id(step));
+	return it != m_pending.end() && !it->second.by_range;
+}
+
+void
+PgTarget::find_window_keys(const Step &step, Pending &p)
+{
+	const Shape &sh = shape(step);
+	const long most = max_listed_keys();
+	std::string sql = ranged(sh, sh.find_window);
+	sql.replace(sql.find("{LIMIT}"), 7, std::to_string(most + 1));
+	Unit u(m_session);
+	auto rows = u.tx().exec_params(sql, pqxx::prepare::make_dynamic_params(with_window(step, {})));
+	u.commit();
+	if (static_cast<long>(rows.size()) > most) {
+		p.by_range = true;
+		return;
+	}
+	for (const auto &row : rows) {
+		p.keys.push_back(parse_key(row[0].as<std::string>()));
+	}
+	p.done = true;
+}
+
+void
+PgTarget::find_changed_keys(const Step &step, Pending &p, size_t stretch)
+{
+	const Shape &sh = shape(step);
+	Unit u(m_session);
+	auto &tx = u.tx();
+	auto now = tx.exec1("SELECT clock_timestamp()::text, set_config('work_mem', CASE WHEN "
+						"pg_size_bytes(current_setting('work_mem')) < 64 * 1024 * 1024 THEN '64MB' "
+						"ELSE current_setting('work_mem') END, true)")[0]
+				   .as<std::string>();
+	if (p.unchanged_read == 0) {
+		p.reading_since = now;
+	}
+	/* The stretch ends at the id map's key `stretch` keys on; after the map's last key
+	 * it is open (the source's new rows at the end of the key order). */
+	std::vector<std::string> params{step.source};
+	if (p.searched_to) {
+		params.insert(params.end(), p.searched_to->begin(), p.searched_to->end());
+	}
+	std::string end_sql = sh.stretch_end;
+	replace_all(end_sql, "{COND}", p.searched_to ? sh.after2 : std::string("true"));
+	replace_all(end_sql, "{OFFSET}", std::to_string(stretch - 1));
+	auto end = tx.exec_params(end_sql, pqxx::prepare::make_dynamic_params(params));
+	std::string cond;
+	if (end.empty()) {
+		cond = p.searched_to ? sh.after2 : std::string("true");
+	} else {
+		Key last = parse_key(end[0][0].as<std::string>());
+		params.insert(params.end(), last.begin(), last.end());
+		cond = p.searched_to ? sh.between2 : sh.upto2;
+		p.searched_to = last;
+	}
+	auto row = tx.exec_params1(ranged(sh, fill(sh.find_changed, {{"{COND}", cond}})),
+							   pqxx::prepare::make_dynamic_params(params));
+	u.commit();
+	long changed = 0;
+	if (!row[1].is_null()) {
+		for (const auto &k : nlohmann::json::parse(row[1].as<std::string>())) {
+			p.keys.push_back(parse_key(k.get<std::string>()));
+			changed++;
+		}
+	}
+	p.unchanged_read += row[0].as<long>() - changed;
+	p.done = end.empty();
+}
+
+std::vector<Key>
+PgTarget::pending_keys(const Step &step, const std::optional<Key> &after, size_t limit)
+{
+	Pending &p = m_pending.at(step_id(step));
+	/* Keys up to `after` were loaded (or recorded as failures): forget them. */
+	if (after) {
+		auto it = std::find(p.keys.begin(), p.keys.end(), *after);
+		if (it != p.keys.end()) {
+			p.keys.erase(p.keys.begin(), it + 1);
+		}
+	}
+	/* Local-diff searches a stretch of ten batches at a time. */
+	const size_t stretch = std::max<size_t>(10 * limit, 1000);
+	while (p.keys.size() < limit && !p.done) {
+		find_changed_keys(step, p, stretch);
+	}
+	return std::vector<Key>(p.keys.begin(), p.keys.begin() + std::min(limit, p.keys.size()));
+}
+
+/*
+ * A batch of diff or local-diff: the next listed keys, read from the source by key (an
+ * IN list there; diff keeps its window, so a row changed again since the run started
+ * waits for the next run), written where their fingerprint changed. Diff's window is
+ * the updated_at index's range at the source: reading it by key ranges instead made the
+ * source walk its primary key through unchanged rows for every batch.
+ */
+BatchResult
+PgTarget::load_listed(const Step &step, long run_id, const std::optional<Key> &after, int limit)
+{
+	const Shape &sh = shape(step);
+	std::vector<Key> keys = pending_keys(step, after, static_cast<size_t>(limit));
+	Pending &p = m_pending.at(step_id(step));
+	/* The rows local-diff read and found unchanged since the last batch are this one's. */
+	const long unchanged = p.unchanged_read;
+	BatchResult r;
+	if (keys.empty() && unchanged == 0) {
+		return r;
+	}
+	long failed = 0;
+	Unit u(m_session);
+	auto &tx = u.tx();
+	if (keys.empty()) {
+		/* The end, after unchanged rows only: a batch that read them and wrote nothing. */
+		r.rows_read = unchanged;
+		r.advanced = 0;
+		record_batch(tx, step, run_id, after ? key_json(*after) : std::string("null"), "null", r, 0,
+					 p.reading_since);
+		u.commit();
+		p.unchanged_read -= unchanged;
+		return r;
+	}
+	try {
+		auto started = tx.exec1("SELECT clock_timestamp()::text, set_config('work_mem', CASE WHEN "
+								"pg_size_bytes(current_setting('work_mem')) < 64 * 1024 * 1024 THEN '64MB' "
+								"ELSE current_setting('work_mem') END, true)")[0]
+						   .as<std::string>();
+		/* A key of several columns is one AND group of parameters: a few hundred a statement. */
+		const size_t per_statement = sh.key_cols.size() == 1 ? keys.size() : keys_per_statement;
+		for (size_t at = 0; at < keys.size(); at += per_statement) {
+			std::vector<Key> chunk(keys.begin() + at, keys.begin() + std::min(keys.size(), at + per_statement));
+			std::vector<std::string> params{step.source}, stage_params;
+			std::string cond = keyset_cond(sh.key_cols, sh.key_types, 2, chunk, params);
+			std::string stage_cond = keyset_cond(sh.key_cols, sh.key_types, 1, chunk, stage_params);
+			cond += window_cond(sh, params.size() + 1);
+			stage_cond += window_cond(sh, stage_params.size() + 1);
+			load_selection(tx, step, run_id,
+						   fill(sh.upsert, {{"{SRC}", "SELECT * FROM " + sh.src + " WHERE " + cond},
+											{"{FILTER}", sh.changed_filter}}),
+						   fill(sh.stage_insert, {{"{COND}", stage_cond}}), with_window(step, params),
+						   with_window(step, stage_params), r, failed);
+		}
+		r.last = keys.back();
+		r.advanced = static_cast<long>(keys.size());
+		r.rows_read += unchanged;
+		record_batch(tx, step, run_id, key_json(keys.front()), key_json(keys.back()), r, failed,
+					 unchanged > 0 ? p.reading_since : started);
+		tx.exec_params("UPDATE migration.step_state SET rows_failed = rows_failed + $3, last_run_id = $4, "
+					   "updated_at = now() WHERE step = $1 AND source = $2",
+					   step.name, step.source, failed, run_id);
+		u.commit();
+		p.unchanged_read -= unchanged;
 	} catch (const pqxx::sql_error &e) {
 		/* Refused while reading the source itself: the runner narrows it down by key. */
 		if (is_data_error(e.sqlstate())) {
@@ -1666,6 +1927,10 @@ PgTarget::next_key(const Step &step, const std::optional<Key> &after)
 {
 	if (nothing_changed(step)) {
 		return std::nullopt;
+	}
+	if (listed(step)) {
+		auto keys = pending_keys(step, after, 1);
+		return keys.empty() ? std::nullopt : std::optional<Key>(keys.front());
 	}
 	const Shape &sh = shape(step);
 	Unit u(m_session);

@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -256,6 +257,32 @@ private:
 	std::map<std::string, std::pair<std::string, std::string>> m_windows;
 	/* …and the end the statements use: for timestamps one microsecond above the mark */
 	std::map<std::string, std::string> m_window_ends;
+
+	/*
+	 * Diff and local-diff find the keys of the changed rows first and then load those keys
+	 * as batches (an IN list at the source), instead of reading key ranges: see
+	 * load_listed(). Per step and source, the keys found and not yet loaded, in key order.
+	 */
+	struct Pending {
+		std::deque<Key> keys;
+		std::optional<Key> searched_to; /* local-diff: the search covered keys up to here */
+		bool done = false;				/* the search reached the end of the source */
+		bool by_range = false;			/* too many changes to list: key ranges as before */
+		long unchanged_read = 0;		/* local-diff: rows read, unchanged, not yet in a batch */
+		std::string reading_since;		/* …since when (the batch that reports them starts then) */
+	};
+	std::map<std::string, Pending> m_pending;
+	/* Whether this mode lists changed keys first, and whether it does so for this step. */
+	bool lists_keys() const { return m_mode == Mode::diff || m_mode == Mode::local_diff; }
+	bool listed(const Step &step) const;
+	/* Up to limit keys after `after` from the step's list, searching on as needed. */
+	std::vector<Key> pending_keys(const Step &step, const std::optional<Key> &after, size_t limit);
+	/* Diff: every key in the window (begin_step); local-diff: the next stretch of keys. */
+	void find_window_keys(const Step &step, Pending &p);
+	void find_changed_keys(const Step &step, Pending &p, size_t stretch);
+	BatchResult load_listed(const Step &step, long run_id, const std::optional<Key> &after, int limit);
+	/* The diff window's condition on parameters $first and $first+1 ("" outside diff mode). */
+	std::string window_cond(const Shape &sh, size_t first) const;
 };
 
 } // namespace loader

@@ -39,6 +39,13 @@ struct BatchResult {
 	long updated = 0;
 	long failed = 0; /* rows refused and recorded in failures (included in rows_read) */
 	Key last; /* key of the last row read; empty when rows_read == 0 */
+	/*
+	 * How far the batch moved through the source, in the unit of its limit: -1 means
+	 * rows_read. A batch of listed keys (diff, local-diff) counts its keys, read or not
+	 * (a key whose row is gone by then is not a row read, and not the end either).
+	 */
+	long advanced = -1;
+	long moved() const { return advanced >= 0 ? advanced : rows_read; }
 };
 
 /* Adds b's counts to a (not its last key). */

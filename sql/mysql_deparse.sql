@@ -98,6 +98,18 @@ DEALLOCATE by_id;
 -- a remote query as a table
 EXPLAIN (VERBOSE, COSTS OFF) SELECT n FROM dp_q WHERE n = 1;
 
+-- A transform view that LEFT JOINs an id map on its unique key: when the query reads no
+-- column of the map, PostgreSQL removes the join, and the join's column is not fetched.
+CREATE TABLE dp_map (source text, id int, target_key bigint, PRIMARY KEY (source, id));
+CREATE VIEW dp_v AS SELECT u.id, u.email, m.target_key AS owner
+	FROM dp_users u LEFT JOIN dp_map m ON m.source = 'a' AND m.id = u.balance::int;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_v WHERE id > 5;           -- join removed: id only
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id, owner FROM dp_v WHERE id > 5;    -- joined: balance fetched
+EXPLAIN (VERBOSE, COSTS OFF) SELECT u.id, u.balance FROM dp_users u LEFT JOIN dp_map m
+	ON m.source = 'a' AND m.id = u.balance::int;                         -- removed, balance in output
+DROP VIEW dp_v;
+DROP TABLE dp_map;
+
 RESET TimeZone;
 DROP FOREIGN TABLE dp_users, dp_q;
 DROP COLLATION dp_ci;

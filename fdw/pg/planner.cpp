@@ -190,6 +190,35 @@ shippable_query_pathkeys(PlannerInfo *root, RelOptInfo *baserel, RelInfo *info)
 	}
 	return root->query_pathkeys;
 }
+/*
+ * The columns of the scan's output that something above the scan reads. A column that
+ * only a removed join needed is left out: a transform view that LEFT JOINs an id map on
+ * a unique key loses that join when the query reads no column of the map (the key-only
+ * reads of find-missing and diff), but PostgreSQL keeps the join column in the scan's
+ * output; fetching it anyway costs the source a read of every row instead of an index.
+ * Such a column comes back NULL, which nothing reads. attr_needed is kept for plain base
+ * relations only; a member of an inheritance tree or partitioned table fetches its whole
+ * output, as do expressions other than plain columns (placeholders).
+ */
+static void
+add_output_columns(RelOptInfo *baserel, RelInfo *info)
+{
+	ListCell *lc;
+	foreach (lc, baserel->reltarget->exprs) {
+		Node *expr = static_cast<Node *>(lfirst(lc));
+		Var *var = IsA(expr, Var) ? reinterpret_cast<Var *>(expr) : nullptr;
+		if (var != nullptr && baserel->reloptkind == RELOPT_BASEREL &&
+			var->varno == static_cast<int>(baserel->relid) && var->varattno > 0 &&
+			var->varattno <= baserel->max_attr) {
+			Relids needed = baserel->attr_needed[var->varattno - baserel->min_attr];
+			if (!bms_nonempty_difference(needed, baserel->relids)) {
+				continue; /* needed by no one above the scan */
+			}
+		}
+		pull_varattnos(expr, baserel->relid, &info->attrs_used);
+	}
+}
+
 
 } // namespace
 
@@ -212,8 +241,7 @@ get_foreign_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	classify_restrictions(root, baserel, info);
 
 	/* Columns the scan must fetch: the output, and what local conditions read. */
-	pull_varattnos(reinterpret_cast<Node *>(baserel->reltarget->exprs), baserel->relid,
-				   &info->attrs_used);
+	add_output_columns(baserel, info);
 	ListCell *lc;
 	foreach (lc, info->local_conds) {
 		pull_varattnos(reinterpret_cast<Node *>(static_cast<RestrictInfo *>(lfirst(lc))->clause),

@@ -3,7 +3,7 @@
 # gets the window pushed down.
 . "$(dirname "$0")/lib.bash"
 bin=${TRIBUTARY_BIN:?}
-plan 14
+plan 17
 fresh_db it_diff
 psql_admin <<'SQL'
 CREATE TABLE src_items (id int PRIMARY KEY, v text, deleted boolean NOT NULL DEFAULT false,
@@ -33,6 +33,15 @@ is $rc 0 "the diff run succeeds"
 is "$(printf '%s' "$out" | grep -o '"rows_read": [0-9]*' | head -1)" '"rows_read": 148' \
 	"it reads only the 143 changed rows and the 5 in the overlap window"
 is "$(same)" 0 "after the diff target and source agree, soft deletes included"
+# The last run's batches: how many, and the key each started from (null: the first key).
+batches() { psql_admin -c "SELECT count(*) || ' batch(es) from ' || string_agg(coalesce(lower_key->>0, 'the start'), ',') FROM migration.batch WHERE run_id = (SELECT max(id) FROM migration.run)"; }
+is "$(batches)" "1 batch(es) from 1" "the changed keys were listed first and loaded as one batch of keys, from the first changed key"
+
+# More changed rows than the loader lists (TRIBUTARY_LIST_KEYS_MAX): keyset batches instead.
+psql_admin -c "UPDATE src_items SET v = v || ' again', updated_at = clock_timestamp() WHERE id % 10 = 0"
+out=$(TRIBUTARY_LIST_KEYS_MAX=100 "$bin" --json run --mode diff 2>&1)
+is "$(batches)" "1 batch(es) from the start" "over the limit the window is read as a keyset batch from the start"
+is "$(same)" 0 "and target and source agree"
 
 # A late commit: stamped before the diff's high-water mark, committed after it ran.
 psql_admin -c "BEGIN; UPDATE src_items SET v = 'late', updated_at = clock_timestamp() WHERE id = 4242; SELECT pg_sleep(3); COMMIT;" >/dev/null &

@@ -168,11 +168,11 @@ StepRunner::load(const Step &step, long run_id, const std::optional<Key> &after,
 		BatchResult r = retrying(step, "load a batch", totals,
 								 [&] { return m_target.load_batch(step, run_id, after, limit); });
 		totals += r;
-		if (r.moved() == 0) {
+		if (r.moved() == 0 && !r.more) {
 			return {after, 0};
 		}
 		totals.batches++;
-		return {r.last, r.moved()};
+		return {r.last, r.moved(), r.more};
 	} catch (const DataError &e) {
 		if (limit == 1) {
 			std::optional<Key> key = retrying(step, "find the next key", totals,
@@ -189,11 +189,11 @@ StepRunner::load(const Step &step, long run_id, const std::optional<Key> &after,
 		/* Bisect: the good rows commit, the bad ones are narrowed down to single rows. */
 		int half = limit / 2;
 		Slice left = load(step, run_id, after, half, totals);
-		if (left.rows < half) {
+		if (left.rows < half && !left.more) {
 			return left;
 		}
 		Slice right = load(step, run_id, left.after, limit - half, totals);
-		return {right.after, left.rows + right.rows};
+		return {right.after, left.rows + right.rows, right.more};
 	}
 }
 
@@ -237,14 +237,14 @@ StepRunner::run(const Step &step, long run_id)
 		Slice s = load(step, run_id, after, limit, totals);
 		double seconds =
 			std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-		if (s.rows == 0) {
+		if (s.rows == 0 && !s.more) {
 			break;
 		}
 		after = s.after;
 		if (m_observer) {
 			m_observer(step, totals);
 		}
-		if (s.rows < limit) {
+		if (s.rows < limit && !s.more) {
 			break; /* the source has no more rows after this batch */
 		}
 		throttle(settings, s.rows, seconds);

@@ -113,6 +113,7 @@ private:
 	struct Slice {
 		std::optional<Key> after;
 		long rows = 0;
+		bool more = false; /* rows may follow although fewer than asked for came */
 	};
 	Slice load(const Step &step, long run_id, const std::optional<Key> &after, int limit,
 			   StepTotals &totals);

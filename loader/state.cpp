@@ -14,6 +14,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
+#include <limits>
 #include <set>
 #include <thread>
 
@@ -275,6 +276,7 @@ struct PgTarget::Shape {
 	std::string tk;						/* quoted target key */
 	std::string upsert;					/* {SRC}: the rows, {FILTER}: which of them to write */
 	std::string upsert_fresh;			/* the same for rows the id map does not know */
+	long long int_max = 0;				/* a single integer key: its type's largest value */
 	std::string map_knows;				/* whether the id map knows a key in {COND} */
 	std::string changed_filter;			/* local-diff: rows whose fingerprint changed */
 	std::string bound_first;			/* key of the batch's last row; LIMIT spliced in */
@@ -883,6 +885,13 @@ PgTarget::shape(const Step &step)
 	 * run started). The window's two parameters come after every other parameter.
 	 */
 	sh->ua = ua;
+	if (nkeys == 1) {
+		const std::string &t = sh->key_types[0];
+		sh->int_max = t == "bigint" ? std::numeric_limits<long long>::max()
+					  : t == "integer" ? std::numeric_limits<int>::max()
+					  : t == "smallint" ? std::numeric_limits<short>::max()
+										: 0;
+	}
 	sh->after2 = after_cond(2);
 	sh->upto2 = upto_cond(2);
 	sh->between2 = range(true, 2);
@@ -1462,11 +1471,28 @@ PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &af
 		return load_listed(step, run_id, after, limit);
 	}
 	const Shape &sh = shape(step);
+	BatchResult r;
+	/*
+	 * Key windows: a full load of a single integer key whose last batch was dense (at least
+	 * half of its key span held rows) takes the next batch as the keys (after, after+limit]
+	 * without asking the source where the batch ends — at most `limit` rows, since the key
+	 * is unique. The batch that finds fewer rows than half its window goes back to asking
+	 * (a sparse stretch, or the end of the source).
+	 */
+	std::optional<long long> window_end;
+	if (m_mode == Mode::full && m_scope.empty() && sh.int_max > 0 && after) {
+		const long long a = std::stoll(after->at(0));
+		if (m_range && !m_range->upper.empty() && a >= std::stoll(m_range->upper)) {
+			return r; /* the range is done */
+		}
+		if (m_dense[step_id(step)] && a <= sh.int_max - limit) {
+			window_end = a + limit;
+		}
+	}
 	std::string bound_sql = ranged(sh, after ? sh.bound_next : sh.bound_first);
 	bound_sql.replace(bound_sql.find("{LIMIT}"), 7, std::to_string(limit));
 	Unit u(m_session);
 	auto &tx = u.tx();
-	BatchResult r;
 	long failed = 0;
 	try {
 		/* A batch keeps its rows in three CTEs (source rows, rows to write, written rows):
@@ -1476,17 +1502,21 @@ PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &af
 								"pg_size_bytes(current_setting('work_mem')) < 64 * 1024 * 1024 THEN '64MB' "
 								"ELSE current_setting('work_mem') END, true)")[0]
 						   .as<std::string>();
-		std::vector<std::string> bound_params;
-		if (after) {
-			bound_params = *after;
+		if (window_end) {
+			r.last = Key{std::to_string(*window_end)};
+		} else {
+			std::vector<std::string> bound_params;
+			if (after) {
+				bound_params = *after;
+			}
+			auto bound = tx.exec_params(bound_sql,
+										pqxx::prepare::make_dynamic_params(with_window(step, bound_params)));
+			if (bound.empty() || bound[0][0].is_null()) {
+				u.commit();
+				return r; /* no rows after `after` */
+			}
+			r.last = parse_key(bound[0][0].as<std::string>());
 		}
-		auto bound = tx.exec_params(bound_sql,
-									pqxx::prepare::make_dynamic_params(with_window(step, bound_params)));
-		if (bound.empty() || bound[0][0].is_null()) {
-			u.commit();
-			return r; /* no rows after `after` */
-		}
-		r.last = parse_key(bound[0][0].as<std::string>());
 		std::vector<std::string> range;
 		if (after) {
 			range.insert(range.end(), after->begin(), after->end());
@@ -1517,6 +1547,12 @@ PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &af
 							 {"{FILTER}", writes_changed_only() ? sh.changed_filter : ""}}),
 					   fill(sh.stage_insert, {{"{COND}", stage_cond}}), with_window(step, params),
 					   with_window(step, range), r, failed);
+		if (window_end && r.rows_read == 0) {
+			/* An empty window: nothing to record; ask the source where the rows go on. */
+			u.commit();
+			m_dense[step_id(step)] = false;
+			return load_batch(step, run_id, after, limit);
+		}
 		/* The batch covers (lower, upper]: a range's first batch starts at the range. */
 		std::string lower = after ? key_json(*after)
 							: m_range && !m_range->lower.empty() ? key_json(Key{m_range->lower})
@@ -1539,6 +1575,15 @@ PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &af
 		throw;
 	}
 	r.failed = failed;
+	if (sh.int_max > 0) {
+		/* Dense: the batch's rows fill at least half of the keys it spans. */
+		if (window_end) {
+			m_dense[step_id(step)] = 2 * r.rows_read >= limit;
+			r.more = true; /* fewer rows than the limit is a gap, not the end */
+		} else if (after && r.rows_read > 0) {
+			m_dense[step_id(step)] = std::stoll(r.last.at(0)) - std::stoll(after->at(0)) <= 2L * r.rows_read;
+		}
+	}
 	return r;
 }
 

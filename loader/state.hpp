@@ -272,6 +272,8 @@ private:
 		std::string reading_since;		/* …since when (the batch that reports them starts then) */
 	};
 	std::map<std::string, Pending> m_pending;
+	/* Full load of an integer key: whether the step's last batch was dense (key windows). */
+	std::map<std::string, bool> m_dense;
 	/* Whether this mode lists changed keys first, and whether it does so for this step. */
 	bool lists_keys() const { return m_mode == Mode::diff || m_mode == Mode::local_diff; }
 	bool listed(const Step &step) const;

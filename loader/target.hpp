@@ -46,6 +46,9 @@ struct BatchResult {
 	 */
 	long advanced = -1;
 	long moved() const { return advanced >= 0 ? advanced : rows_read; }
+	/* Rows may follow although the batch moved less than its limit (a key window with
+	 * gaps): the end of the source is not reached. */
+	bool more = false;
 };
 
 /* Adds b's counts to a (not its last key). */

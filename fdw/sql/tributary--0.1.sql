@@ -478,7 +478,9 @@ BEGIN
 	END IF;
 
 	INSERT INTO migration.step_state (step, source) VALUES (v_name, v_source) ON CONFLICT DO NOTHING;
-	EXECUTE format('CREATE TABLE IF NOT EXISTS %s (source text NOT NULL, %s target_key %s NOT NULL, '
+	-- source in the C collation: every look-up and insert compares it first, and source
+	-- names (letters, digits, _ . -) sort the same in every collation.
+	EXECUTE format('CREATE TABLE IF NOT EXISTS %s (source text COLLATE "C" NOT NULL, %s target_key %s NOT NULL, '
 		'fingerprint bigint, scope jsonb, migrated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (source, %s))',
 		migration.map_table(v_name), v_key_types, v_target_type,
 		(SELECT string_agg(pg_catalog.quote_ident(k), ', ') FROM unnest(source_key) AS k));

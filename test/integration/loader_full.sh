@@ -3,7 +3,7 @@
 # and recorded, reruns without duplicates, kill -9 and resume, two runs at once.
 . "$(dirname "$0")/lib.bash"
 bin=${TRIBUTARY_BIN:?}
-plan 22
+plan 25
 fresh_db it_full
 psql_admin <<'SQL'
 CREATE SCHEMA src;
@@ -99,6 +99,27 @@ like "$out" 'step "events" of source "default" is being migrated by another run'
 wait $pid
 is "$(psql_admin -c "SELECT count(*), count(DISTINCT id), min(id), max(id) FROM events")" "3000|3000|1|3000" \
 	"after the resume every event is there exactly once"
+
+# Key windows: dense stretches of an integer key are loaded as (last, last + batch size]
+# without asking for the batch's last key; a sparse stretch goes back to asking.
+psql_admin <<'SQL'
+CREATE TABLE src.parts (id bigint PRIMARY KEY, label text);
+INSERT INTO src.parts SELECT g, 'dense ' || g FROM generate_series(1, 2600) g;
+INSERT INTO src.parts SELECT g * 1000, 'sparse ' || g FROM generate_series(10, 40) g;
+INSERT INTO src.parts SELECT g, 'dense again ' || g FROM generate_series(50001, 52345) g;
+CREATE TABLE parts (id bigint PRIMARY KEY, label text);
+SELECT migration.define_step('parts', 'src.parts', 'parts', '{id}', 'id', batch_size => 500);
+SQL
+"$bin" -q run --step parts
+is "$(psql_admin -c "SELECT count(*) FROM ((TABLE src.parts EXCEPT TABLE parts) UNION ALL (TABLE parts EXCEPT TABLE src.parts)) d")|$(psql_admin -c "SELECT count(*) FROM parts")" \
+	"0|4976" "key windows: every row arrives, once"
+# Asked: up to 500, 1000, 50469 (across the sparse stretch), 50969; windows: the rest (a
+# window ends on its last key, present or not; an empty one is not recorded, asking ends it).
+is "$(psql_admin -c "SELECT string_agg(coalesce(lower_key->>0, '') || '..' || (upper_key->>0) || ':' || rows_read, ' ' ORDER BY id) FROM migration.batch WHERE step = 'parts'")" \
+	"..500:500 500..1000:500 1000..1500:500 1500..2000:500 2000..2500:500 2500..3000:100 3000..50469:500 50469..50969:500 50969..51469:500 51469..51969:500 51969..52469:376" \
+	"dense stretches go as windows of 500 keys, a sparse one is asked for"
+is "$(psql_admin -c "SELECT count(*) FROM migration.batch a JOIN migration.batch b ON a.step = b.step AND a.id < b.id AND (a.upper_key->>0)::bigint > coalesce((b.lower_key->>0)::bigint, 0) AND coalesce((a.lower_key->>0)::bigint, 0) < (b.upper_key->>0)::bigint WHERE a.step = 'parts'")" \
+	"0" "and the batches' key ranges do not overlap"
 
 psql_admin -d postgres -c "DROP DATABASE $db"
 finish

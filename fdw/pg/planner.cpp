@@ -200,7 +200,7 @@ shippable_query_pathkeys(PlannerInfo *root, RelOptInfo *baserel, RelInfo *info)
  * relations only; a member of an inheritance tree or partitioned table fetches its whole
  * output, as do expressions other than plain columns (placeholders).
  */
-static void
+void
 add_output_columns(RelOptInfo *baserel, RelInfo *info)
 {
 	ListCell *lc;

@@ -115,6 +115,21 @@ insert_failure(pqxx::transaction_base &tx, const Step &step, long run_id,
 		error.detail(), row_json != nullptr ? row_json->c_str() : nullptr, run_id);
 }
 
+/*
+ * The start of a batch's transaction: its time (for migration.batch), and at least 64MB of
+ * work_mem for it. A batch keeps its rows in three CTEs (source rows, rows to write, written
+ * rows): ten thousand rows of a few hundred bytes spill to temporary files under the
+ * default work_mem of 4MB.
+ */
+std::string
+start_batch(pqxx::transaction_base &tx)
+{
+	return tx.exec1("SELECT clock_timestamp()::text, set_config('work_mem', CASE WHEN "
+					"pg_size_bytes(current_setting('work_mem')) < 64 * 1024 * 1024 THEN '64MB' "
+					"ELSE current_setting('work_mem') END, true)")[0]
+		.as<std::string>();
+}
+
 /* A batch's bookkeeping, inside its transaction: its row, and the run's totals. */
 void
 record_batch(pqxx::transaction_base &tx, const Step &step, long run_id, const std::string &lower_json,
@@ -1495,13 +1510,7 @@ PgTarget::load_batch(const Step &step, long run_id, const std::optional<Key> &af
 	auto &tx = u.tx();
 	long failed = 0;
 	try {
-		/* A batch keeps its rows in three CTEs (source rows, rows to write, written rows):
-		 * ten thousand rows of a few hundred bytes spill to temporary files under the
-		 * default work_mem of 4MB. At least 64MB for the batch's transaction. */
-		auto started = tx.exec1("SELECT clock_timestamp()::text, set_config('work_mem', CASE WHEN "
-								"pg_size_bytes(current_setting('work_mem')) < 64 * 1024 * 1024 THEN '64MB' "
-								"ELSE current_setting('work_mem') END, true)")[0]
-						   .as<std::string>();
+		auto started = start_batch(tx);
 		if (window_end) {
 			r.last = Key{std::to_string(*window_end)};
 		} else {
@@ -1655,10 +1664,7 @@ PgTarget::find_changed_keys(const Step &step, Pending &p, size_t stretch)
 	const Shape &sh = shape(step);
 	Unit u(m_session);
 	auto &tx = u.tx();
-	auto now = tx.exec1("SELECT clock_timestamp()::text, set_config('work_mem', CASE WHEN "
-						"pg_size_bytes(current_setting('work_mem')) < 64 * 1024 * 1024 THEN '64MB' "
-						"ELSE current_setting('work_mem') END, true)")[0]
-				   .as<std::string>();
+	auto now = start_batch(tx);
 	if (p.unchanged_read == 0) {
 		p.reading_since = now;
 	}
@@ -1747,10 +1753,7 @@ PgTarget::load_listed(const Step &step, long run_id, const std::optional<Key> &a
 		return r;
 	}
 	try {
-		auto started = tx.exec1("SELECT clock_timestamp()::text, set_config('work_mem', CASE WHEN "
-								"pg_size_bytes(current_setting('work_mem')) < 64 * 1024 * 1024 THEN '64MB' "
-								"ELSE current_setting('work_mem') END, true)")[0]
-						   .as<std::string>();
+		auto started = start_batch(tx);
 		/* A key of several columns is one AND group of parameters: a few hundred a statement. */
 		const size_t per_statement = sh.key_cols.size() == 1 ? keys.size() : keys_per_statement;
 		for (size_t at = 0; at < keys.size(); at += per_statement) {

@@ -577,6 +577,10 @@ PgTarget::shape(const Step &step)
 		seq = r[0].as<std::string>();
 		identity_always = r[1].as<bool>();
 	}
+	const std::string tk_type = tx.exec_params1("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+												"WHERE attrelid = $1::regclass AND attname = $2",
+												step.target_table, step.target_key)[0]
+									.as<std::string>();
 	const std::string map_table = "migration." + tx.quote_name("map_" + step.name);
 	sh->map_table = map_table;
 	std::string ua;
@@ -754,13 +758,14 @@ PgTarget::shape(const Step &step)
 	 * session may set session_replication_role, the target has no trigger of its own, no
 	 * other table refers to a column we write other than the target key, every foreign key
 	 * is MATCH SIMPLE and not deferrable, and every foreign key column is written here),
-	 * the batch does the same check as one join instead: it locks the referenced parent
-	 * rows FOR KEY SHARE — as the RI trigger would, so a parent cannot be deleted under
-	 * us — and writes only the rows whose parents exist, with the per-row triggers off
-	 * for the statement. A row without its parent becomes a failure with PostgreSQL's own
-	 * SQLSTATE (23503), message and detail. step option fk_check 'row' turns this off.
+	 * the batch does the same check while it reads its rows: each row's parent is locked
+	 * FOR KEY SHARE — as the RI trigger would, so a parent cannot be deleted under us —
+	 * and a flag column per foreign key (tributary_fk_N) says whether it was there. Only
+	 * rows whose parents exist are written, with the per-row triggers off for the
+	 * statement. A row without its parent becomes a failure with PostgreSQL's own SQLSTATE
+	 * (23503), message and detail. step option fk_check 'row' turns this off.
 	 */
-	std::string fk_ctes, fk_ok = "true", fk_bad = "NULL::json";
+	std::string fk_flags, fk_ok = "true", fk_bad = "NULL::json", fk_drop;
 	for (const ForeignKey &fk : fks) {
 		for (const std::string &c : fk.cols) {
 			if (std::find(ins_cols.begin(), ins_cols.end(), c) == ins_cols.end()) {
@@ -772,23 +777,20 @@ PgTarget::shape(const Step &step)
 		std::vector<std::string> oks, whens;
 		for (size_t f = 0; f < fks.size(); f++) {
 			const ForeignKey &fk = fks[f];
-			const std::string cte = "tributary_fk_" + std::to_string(f + 1);
-			std::vector<std::string> child, parent, nulls, shown, names;
+			const std::string flag = "tributary_fk_" + std::to_string(f + 1);
+			std::vector<std::string> match, nulls, shown, names;
 			for (size_t i = 0; i < fk.cols.size(); i++) {
-				child.push_back("CAST(m." + fk.cols[i] + " AS " + fk.types[i] + ")");
-				parent.push_back("p." + fk.parent_cols[i]);
-				nulls.push_back("m." + fk.cols[i] + " IS NULL");
+				match.push_back("p." + fk.parent_cols[i] + " = CAST(s." + fk.cols[i] + " AS " + fk.types[i] + ")");
+				nulls.push_back("s." + fk.cols[i] + " IS NULL");
 				shown.push_back("CAST(m." + fk.cols[i] + " AS " + fk.types[i] + ")::text");
 				names.push_back(fk.col_names[i]);
 			}
-			fk_ctes += cte + " AS MATERIALIZED (SELECT " + join(parent, ", ") + " FROM " + fk.parent +
-					   " p WHERE (" + join(parent, ", ") + ") IN (SELECT " + join(child, ", ") +
-					   " FROM m) FOR KEY SHARE OF p), ";
-			const std::string ok = "(" + join(nulls, " OR ") + " OR (" + join(child, ", ") +
-								   ") IN (SELECT * FROM " + cte + "))";
-			oks.push_back(ok);
+			fk_flags += ", (" + join(nulls, " OR ") + " OR EXISTS (SELECT 1 FROM " + fk.parent + " p WHERE " +
+						join(match, " AND ") + " FOR KEY SHARE OF p)) AS " + flag;
+			fk_drop += " - '" + flag + "'";
+			oks.push_back("m." + flag);
 			/* PostgreSQL's words for the same violation (ri_ReportViolation). */
-			whens.push_back("WHEN NOT " + ok + " THEN json_build_array(" + sql_literal(fk.name) +
+			whens.push_back("WHEN NOT m." + flag + " THEN json_build_array(" + sql_literal(fk.name) +
 							", format('Key (%s)=(%s) is not present in table %s.', " +
 							sql_literal(join(names, ", ")) + ", concat_ws(', ', " + join(shown, ", ") +
 							"), " + sql_literal("\"" + fk.parent_name + "\"") + "))");
@@ -869,28 +871,33 @@ PgTarget::shape(const Step &step)
 		sh->dedup_xm = merged("xm");
 	}
 	/*
-	 * {MAP}: the id map entries of the rows. A full load's batch whose key range the id map
-	 * does not know yet (the usual case: a first load) skips the look-up: `false` joins
-	 * nothing, and m is then only src with two NULL columns, read where it is used.
+	 * {M}: the rows with their id map entries. A full load's batch whose key range the id
+	 * map does not know yet (the usual case: a first load) skips the look-up: its rows
+	 * have no entries, and m and w are then only src, read where they are used (the
+	 * planner drops the writes of known rows, as no row has a target key).
 	 */
+	const std::string row_json = "to_jsonb(m.*) - 'tributary_target_key' - 'tributary_fp_old' - "
+								 "'tributary_fk_ok' - 'tributary_scope' - 'tributary_rn'" + fk_drop;
 	sh->upsert =
-		"WITH src AS MATERIALIZED ({SRC}), "
-		"m AS {MMAT}(SELECT src.*, mp.target_key AS tributary_target_key, mp.fingerprint AS "
-		"tributary_fp_old FROM src LEFT JOIN " +
-		map_table + " mp ON {MAP}), " + fk_ctes +
-		"w AS MATERIALIZED (SELECT m.*, " + fk_ok + " AS tributary_fk_ok, " + scope_expr +
+		"WITH src AS MATERIALIZED (SELECT s.*" + fk_flags + " FROM ({SRC}) AS s), "
+		"m AS ({M}), "
+		"w AS {WMAT}(SELECT m.*, " + fk_ok + " AS tributary_fk_ok, " + scope_expr +
 		" AS tributary_scope FROM m WHERE true{FILTER}" + sh->dedup_w + "), " + writes +
 		map_insert("up_new", false) + map_insert(map_mode ? "up_old" : "up", true) +
 		"tributary_done AS (SELECT 1) "
 		"SELECT (SELECT count(*) FROM src), "
 		"(SELECT count(*) FROM up WHERE tributary_inserted), (SELECT count(*) FROM up), "
 		"(SELECT json_agg(json_build_array(json_build_array(" + join(key_text_m, ", ") + "), " + fk_bad +
-		", to_jsonb(m.*) - 'tributary_target_key' - 'tributary_fp_old' - 'tributary_fk_ok' - 'tributary_scope' - 'tributary_rn'))::text "
-		"FROM w AS m WHERE NOT m.tributary_fk_ok)";
+		", " + row_json + "))::text FROM w AS m WHERE NOT m.tributary_fk_ok)";
 	sh->changed_filter = " AND m.tributary_fp_old IS DISTINCT FROM " + m_fp;
-	sh->upsert_fresh = fill(sh->upsert, {{"{MMAT}", "NOT MATERIALIZED "}, {"{MAP}", "false"}});
-	replace_all(sh->upsert, "{MMAT}", "");
-	replace_all(sh->upsert, "{MAP}", "mp.source = $1::text AND " + join(map_join, " AND "));
+	sh->upsert_fresh = fill(sh->upsert, {{"{M}", "SELECT src.*, CAST(NULL AS " + tk_type +
+													  ") AS tributary_target_key, CAST(NULL AS bigint) AS "
+													  "tributary_fp_old FROM src"},
+										 {"{WMAT}", "NOT MATERIALIZED "}});
+	replace_all(sh->upsert, "{M}",
+				"SELECT src.*, mp.target_key AS tributary_target_key, mp.fingerprint AS tributary_fp_old FROM src "
+				"LEFT JOIN " + map_table + " mp ON mp.source = $1::text AND " + join(map_join, " AND "));
+	replace_all(sh->upsert, "{WMAT}", "MATERIALIZED ");
 	/* Whether the id map knows a key of a full load's batch (its range: {COND} from $2). */
 	sh->map_knows = "SELECT EXISTS (SELECT 1 FROM " + map_table + " WHERE source = $1::text AND {COND})";
 
@@ -1288,6 +1295,8 @@ PgTarget::end_step(const Step &step, long run_id)
 		u.commit();
 		return;
 	}
+	const bool completes = m_mode == Mode::full && m_scope.empty();
+	const std::string map_table = completes ? shape(step).map_table : std::string();
 	Unit u(m_session);
 	auto &tx = u.tx();
 	if (m_mode == Mode::diff) {
@@ -1299,11 +1308,18 @@ PgTarget::end_step(const Step &step, long run_id)
 						   "updated_at = now()",
 						   step.name, step.source, w.second, run_id);
 		}
-	} else if (m_mode == Mode::full && m_scope.empty()) {
+	} else if (completes) {
 		finish_dedup(tx, step);
 		tx.exec_params("UPDATE migration.step_state SET state = 'completed', last_run_id = $3, "
 					   "updated_at = now() WHERE step = $1 AND source = $2",
 					   step.name, step.source, run_id);
+		/*
+		 * Fresh statistics for the id map: the steps that depend on this one translate
+		 * their keys through it, and a map planned without statistics gets a bitmap scan
+		 * per looked-up key instead of an index scan. (A role that may not analyze it
+		 * gets PostgreSQL's warning, not an error.)
+		 */
+		tx.exec0("ANALYZE " + map_table);
 	}
 	u.commit();
 }

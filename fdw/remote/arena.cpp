@@ -29,7 +29,8 @@ Arena::copy(const char *p, std::size_t n)
 		m_offset = 0;
 	}
 	const std::size_t size = n > arena_chunk ? n : arena_chunk;
-	m_chunks.push_back(Chunk{std::make_unique<char[]>(size), size});
+	/* Not value-initialised: every byte handed out is written first. */
+	m_chunks.push_back(Chunk{std::unique_ptr<char[]>(new char[size]), size});
 	m_index = m_chunks.size() - 1;
 	m_offset = 0;
 	return copy(p, n);

@@ -46,8 +46,8 @@ public:
 
 struct ReadAheadLimits {
 	std::size_t batch_rows = 10000;          /* rows per batch (the fetch_size option) */
-	std::size_t batch_bytes = 8U << 20;      /* a batch is full at this many bytes of values */
-	std::size_t batch_cell_bytes = 8U << 20; /* …or of Cells: wide rows get fewer rows */
+	std::size_t batch_bytes = 1U << 20;      /* a batch is full at this many bytes of values */
+	std::size_t batch_cell_bytes = 1U << 20; /* …or of Cells: wide rows get fewer rows */
 };
 
 class ReadAhead {

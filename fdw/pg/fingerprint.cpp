@@ -3,12 +3,21 @@
  * loader's way to tell whether a migrated row still equals its source (local-diff,
  * verify) without moving the row.
  *
- * Each column is hashed in its text form (the type's output function), seeded with its
- * position, and the hashes are combined in column order; NULL hashes differently from
- * every value, including the empty string. The loader casts the source side to the
- * target's column types before hashing, so both sides produce the same text for the same
- * stored value (numeric scale, varchar vs text, int4 vs int8 all agree after the cast).
- * STABLE, not IMMUTABLE: timestamptz and float output depend on session settings.
+ * Each column is hashed seeded with its position, and the hashes are combined in column
+ * order; NULL hashes differently from every value, including the empty string. A value
+ * is hashed by what it is, not by how this session would print it:
+ *   - pass-by-value types (integers, booleans, floats, dates, times, timestamps, enums)
+ *     by their Datum, so int2, int4 and int8 of the same number agree, and timestamptz
+ *     does not depend on TimeZone, nor floats on extra_float_digits;
+ *   - text, varchar, char and bytea (and domains over them) by their bytes;
+ *   - uuid by its 16 bytes;
+ *   - every other type by its text form (its output function), because two stored forms
+ *     of one value (numeric, jsonb, arrays) must not look like a change.
+ * Binary forms can only make equal values look different, never different values look
+ * equal, and the types hashed by their binary form have one stored form per value. The
+ * loader casts the source side to the target's column types before hashing, so both
+ * sides hash the same types. STABLE, not IMMUTABLE: output functions of other types may
+ * depend on session settings.
  *
  * Zone: PG zone. This file owns no C++ object and calls nothing that throws, so an
  * ereport from an output function unwinds nothing of ours: the function needs no
@@ -18,22 +27,45 @@ extern "C" {
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
+#include "utils/uuid.h"
 }
 
 namespace {
 
-/* Output functions of the row type last seen by this call site. */
+/* How a column's values are hashed. */
+enum class HashBy : char { dropped, datum, bytes, uuid, text };
+
+/* How to hash each column of the row type last seen by this call site. */
 struct RowOutput {
 	Oid type_id;
 	int32 typmod;
 	int natts;
-	FmgrInfo *out; /* natts entries; fn_oid InvalidOid for dropped columns */
+	HashBy *by;	  /* natts entries */
+	FmgrInfo *out; /* natts entries; used where by[i] is HashBy::text */
 };
+
+HashBy
+hash_by(Oid type)
+{
+	const Oid base = getBaseType(type);
+	switch (base) {
+	case TEXTOID:
+	case VARCHAROID:
+	case BPCHAROID:
+	case BYTEAOID:
+		return HashBy::bytes;
+	case UUIDOID:
+		return HashBy::uuid;
+	default:
+		return get_typbyval(base) ? HashBy::datum : HashBy::text;
+	}
+}
 
 RowOutput *
 row_output(FunctionCallInfo fcinfo, TupleDesc desc, Oid type_id, int32 typmod)
@@ -48,17 +80,18 @@ row_output(FunctionCallInfo fcinfo, TupleDesc desc, Oid type_id, int32 typmod)
 	cache->type_id = type_id;
 	cache->typmod = typmod;
 	cache->natts = desc->natts;
-	cache->out = static_cast<FmgrInfo *>(
-		MemoryContextAllocZero(mcxt, sizeof(FmgrInfo) * (desc->natts > 0 ? desc->natts : 1)));
+	const int n = desc->natts > 0 ? desc->natts : 1;
+	cache->by = static_cast<HashBy *>(MemoryContextAllocZero(mcxt, sizeof(HashBy) * n));
+	cache->out = static_cast<FmgrInfo *>(MemoryContextAllocZero(mcxt, sizeof(FmgrInfo) * n));
 	for (int i = 0; i < desc->natts; i++) {
 		Form_pg_attribute att = TupleDescAttr(desc, i);
-		if (att->attisdropped) {
-			continue;
+		cache->by[i] = att->attisdropped ? HashBy::dropped : hash_by(att->atttypid);
+		if (cache->by[i] == HashBy::text) {
+			Oid func = InvalidOid;
+			bool varlena = false;
+			getTypeOutputInfo(att->atttypid, &func, &varlena);
+			fmgr_info_cxt(func, &cache->out[i], mcxt);
 		}
-		Oid func = InvalidOid;
-		bool varlena = false;
-		getTypeOutputInfo(att->atttypid, &func, &varlena);
-		fmgr_info_cxt(func, &cache->out[i], mcxt);
 	}
 	fcinfo->flinfo->fn_extra = cache;
 	return cache;
@@ -87,18 +120,32 @@ tributary_fingerprint(PG_FUNCTION_ARGS)
 
 	uint64 hash = UINT64CONST(0x6a09e667f3bcc909);
 	for (int i = 0; i < desc->natts; i++) {
-		if (TupleDescAttr(desc, i)->attisdropped) {
+		if (cache->by[i] == HashBy::dropped) {
 			continue;
 		}
 		bool isnull = false;
 		Datum value = heap_getattr(&tuple, i + 1, desc, &isnull);
-		uint64 column;
+		const uint64 seed = static_cast<uint64>(i) + 1;
+		uint64 column = 0;
 		if (isnull) {
 			column = UINT64CONST(0x9e3779b97f4a7c15) + static_cast<uint64>(i);
+		} else if (cache->by[i] == HashBy::datum) {
+			column = hash_bytes_extended(reinterpret_cast<const unsigned char *>(&value), sizeof(Datum), seed);
+		} else if (cache->by[i] == HashBy::uuid) {
+			column = hash_bytes_extended(reinterpret_cast<const unsigned char *>(DatumGetPointer(value)),
+										 UUID_LEN, seed);
+		} else if (cache->by[i] == HashBy::bytes) {
+			auto *raw = reinterpret_cast<struct varlena *>(DatumGetPointer(value));
+			struct varlena *flat = pg_detoast_datum_packed(raw);
+			column = hash_bytes_extended(reinterpret_cast<const unsigned char *>(VARDATA_ANY(flat)),
+										 static_cast<int>(VARSIZE_ANY_EXHDR(flat)), seed);
+			if (flat != raw) {
+				pfree(flat);
+			}
 		} else {
 			char *text = OutputFunctionCall(&cache->out[i], value);
 			column = hash_bytes_extended(reinterpret_cast<const unsigned char *>(text),
-										 static_cast<int>(strlen(text)), static_cast<uint64>(i) + 1);
+										 static_cast<int>(strlen(text)), seed);
 			pfree(text);
 		}
 		hash = hash_combine64(hash, column);

@@ -1,6 +1,6 @@
 -- migration.fingerprint(record): what local-diff and verify compare rows by.
 BEGIN;
-SELECT plan(11);
+SELECT plan(15);
 
 SELECT is(migration.fingerprint(ROW(1, 'a'::text)), migration.fingerprint(ROW(1, 'a'::text)),
 	'equal rows, equal fingerprints');
@@ -19,6 +19,19 @@ SELECT isnt(migration.fingerprint(ROW(1.5::numeric)), migration.fingerprint(ROW(
 SELECT is(migration.fingerprint(ROW(CAST(1.5 AS numeric(10,2)))), migration.fingerprint(ROW(1.50::numeric(10,2))),
 	'after the cast they agree');
 SELECT is(migration.fingerprint(ROW()), migration.fingerprint(ROW()), 'an empty row has a fingerprint');
+
+-- Values, not their printed form: session settings do not change a fingerprint.
+CREATE TEMP TABLE fp_utc AS SELECT migration.fingerprint(ROW('2024-01-01 12:00:00+00'::timestamptz, 1/3::float8)) AS fp;
+SET LOCAL TimeZone = 'Asia/Tokyo';
+SET LOCAL extra_float_digits = -3;
+SELECT is(migration.fingerprint(ROW('2024-01-01 12:00:00+00'::timestamptz, 1/3::float8)), (SELECT fp FROM fp_utc),
+	'a timestamptz and a float hash the same under another TimeZone and extra_float_digits');
+SELECT isnt(migration.fingerprint(ROW('2024-01-01 12:00:00+00'::timestamptz)), migration.fingerprint(ROW('2024-01-01 12:00:00.000001+00'::timestamptz)),
+	'a microsecond changes a timestamptz''s fingerprint');
+SELECT isnt(migration.fingerprint(ROW('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid)), migration.fingerprint(ROW('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12'::uuid)),
+	'uuids that differ in their last byte differ');
+SELECT is(migration.fingerprint(ROW('{"a": 1, "b": 2}'::jsonb)), migration.fingerprint(ROW('{"b": 2, "a": 1}'::jsonb)),
+	'jsonb is hashed by its text form: the same object written two ways agrees');
 
 CREATE TEMP TABLE fp (id int, t text, ts timestamptz, j jsonb, b bytea, deleted boolean);
 INSERT INTO fp SELECT g, repeat('x', g % 50), '2024-01-01'::timestamptz + g * interval '1 minute',

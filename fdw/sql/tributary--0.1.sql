@@ -242,11 +242,12 @@ SELECT pg_catalog.pg_extension_config_dump('migration.merge', '');
 SELECT pg_catalog.pg_extension_config_dump('migration.dedup_key', '');
 SELECT pg_catalog.pg_extension_config_dump('migration.mismatch_id_seq', '');
 
--- A 64-bit hash of a row's values (each column in its text form, NULL distinct from
--- every value): how local-diff and verify compare a source row with its target row.
+-- A 64-bit hash of a row's values (by value, not by this session's text form; NULL
+-- distinct from every value): how local-diff and verify compare a source row with its
+-- target row.
 CREATE FUNCTION migration.fingerprint(record) RETURNS bigint
 	AS 'MODULE_PATHNAME', 'tributary_fingerprint' LANGUAGE C STRICT STABLE PARALLEL SAFE;
-COMMENT ON FUNCTION migration.fingerprint(record) IS 'hash of a row''s values in their text form; equal rows, equal fingerprints';
+COMMENT ON FUNCTION migration.fingerprint(record) IS 'hash of a row''s values; equal rows, equal fingerprints';
 
 -- The type of a column of a relation, or NULL when it has no such column.
 CREATE FUNCTION migration.column_type(rel regclass, col text) RETURNS regtype

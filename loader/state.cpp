@@ -991,7 +991,8 @@ PgTarget::shape(const Step &step)
 	 * Comparing source and target: the source rows ({SCOND}) against the id map's rows
 	 * ({MCOND}) and the target rows they point at, joined on the source key. {SFP} and
 	 * {TFP} are the fingerprints, or NULL when comparing keys only. Each result row is a
-	 * mismatch: missing (no target row), extra (no source row), different.
+	 * mismatch: missing (no target row), extra (no source row), different; in key order
+	 * (the join's own order depends on its plan).
 	 */
 	sh->compare =
 		"WITH s AS MATERIALIZED (SELECT " + join(sh->key_cols, ", ") +
@@ -1001,14 +1002,16 @@ PgTarget::shape(const Step &step)
 		"t." + tk + " IS NOT NULL AS tributary_present FROM (SELECT * FROM " + map_table +
 		" xm WHERE source = $1::text AND {MCOND}" + sh->dedup_xm + ") mp LEFT JOIN " + step.target_table + " t ON t." +
 		tk + " = mp.target_key), "
-		"x AS (SELECT " + sh->key_json_expr + " AS k, CASE WHEN s.tributary_in_source IS NULL THEN 'extra' "
+		"x AS (SELECT " + join(sh->key_cols, ", ") + ", " + sh->key_json_expr +
+		" AS k, CASE WHEN s.tributary_in_source IS NULL THEN 'extra' "
 		"WHEN d.tributary_present IS NOT TRUE THEN 'missing' ELSE 'different' END AS kind "
 		"FROM s FULL JOIN d USING (" + join(sh->key_cols, ", ") + ") "
 		"WHERE (s.tributary_in_source AND d.tributary_present IS NOT TRUE) "
 		"OR (s.tributary_in_source IS NULL AND d.tributary_present) "
 		"OR (s.tributary_fp IS DISTINCT FROM d.tributary_fp AND s.tributary_in_source "
 		"AND d.tributary_present)) "
-		"SELECT k, kind FROM x UNION ALL SELECT NULL, (SELECT count(*) FROM s)::text";
+		"(SELECT k, kind FROM x ORDER BY " + join(sh->key_cols, ", ") +
+		") UNION ALL SELECT NULL, (SELECT count(*) FROM s)::text";
 	sh->tail = "SELECT json_build_array(" + join(map_cols, "::text, ") + "::text)::text FROM (SELECT * FROM " + map_table +
 			   " xm WHERE source = $1::text AND {MCOND}" + sh->dedup_xm + ") mp JOIN " + step.target_table + " t ON t." +
 			   tk + " = mp.target_key ORDER BY " + join(map_cols, ", ");

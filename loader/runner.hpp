@@ -17,34 +17,19 @@
 
 namespace loader {
 
-struct StepTotals {
-	long rows_read = 0;
-	long inserted = 0;
-	long updated = 0;
-	long failed = 0;
+/* A step's totals: its batches' counts (RowCounts::operator+= adds a batch's), and more. */
+struct StepTotals : RowCounts {
 	long batches = 0;
 	long retries = 0; /* calls tried again after a retryable error */
 };
 
-/* Adds the counts of another step total, or of a batch (its batch is not counted). */
+/* Adds another step's totals. */
 inline StepTotals &
 operator+=(StepTotals &a, const StepTotals &b)
 {
-	a.rows_read += b.rows_read;
-	a.inserted += b.inserted;
-	a.updated += b.updated;
-	a.failed += b.failed;
+	static_cast<RowCounts &>(a) += b;
 	a.batches += b.batches;
 	a.retries += b.retries;
-	return a;
-}
-inline StepTotals &
-operator+=(StepTotals &a, const BatchResult &b)
-{
-	a.rows_read += b.rows_read;
-	a.inserted += b.inserted;
-	a.updated += b.updated;
-	a.failed += b.failed;
 	return a;
 }
 

@@ -33,11 +33,24 @@ private:
 	std::string m_detail;
 };
 
-struct BatchResult {
+/* Rows a batch, a step or a run read and wrote. */
+struct RowCounts {
 	long rows_read = 0;
 	long inserted = 0;
 	long updated = 0;
 	long failed = 0; /* rows refused and recorded in failures (included in rows_read) */
+	RowCounts &operator+=(const RowCounts &b)
+	{
+		rows_read += b.rows_read;
+		inserted += b.inserted;
+		updated += b.updated;
+		failed += b.failed;
+		return *this;
+	}
+};
+
+/* A batch's counts (adding batches adds their counts, not their last keys). */
+struct BatchResult : RowCounts {
 	Key last; /* key of the last row read; empty when rows_read == 0 */
 	/*
 	 * How far the batch moved through the source, in the unit of its limit: -1 means
@@ -50,17 +63,6 @@ struct BatchResult {
 	 * gaps): the end of the source is not reached. */
 	bool more = false;
 };
-
-/* Adds b's counts to a (not its last key). */
-inline BatchResult &
-operator+=(BatchResult &a, const BatchResult &b)
-{
-	a.rows_read += b.rows_read;
-	a.inserted += b.inserted;
-	a.updated += b.updated;
-	a.failed += b.failed;
-	return a;
-}
 
 /* Settings a DBA may change while a run goes on (migration.setting). */
 struct LiveSettings {

@@ -540,13 +540,16 @@ PgTarget::shape(const Step &step)
 	auto &tx = u.tx();
 	sh->src = step.source_relation;
 	sh->target = step.target_table;
+	/* A column's type as SQL spells it, e.g. "numeric(10,2)". */
+	auto column_type = [&tx](const std::string &rel, const std::string &col) {
+		return tx.exec_params1("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+							   "WHERE attrelid = $1::regclass AND attname = $2",
+							   rel, col)[0]
+			.as<std::string>();
+	};
 	for (const std::string &k : step.source_key) {
 		sh->key_cols.push_back(tx.quote_name(k));
-		sh->key_types.push_back(
-			tx.exec_params1("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
-							"WHERE attrelid = $1::regclass AND attname = $2",
-							step.source_relation, k)[0]
-				.as<std::string>());
+		sh->key_types.push_back(column_type(step.source_relation, k));
 	}
 	const std::string tk = tx.quote_name(step.target_key);
 	sh->tk = tk;
@@ -577,19 +580,13 @@ PgTarget::shape(const Step &step)
 		seq = r[0].as<std::string>();
 		identity_always = r[1].as<bool>();
 	}
-	const std::string tk_type = tx.exec_params1("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
-												"WHERE attrelid = $1::regclass AND attname = $2",
-												step.target_table, step.target_key)[0]
-									.as<std::string>();
+	const std::string tk_type = column_type(step.target_table, step.target_key);
 	const std::string map_table = "migration." + tx.quote_name("map_" + step.name);
 	sh->map_table = map_table;
 	std::string ua;
 	if (!step.updated_at_column.empty()) {
 		ua = tx.quote_name(step.updated_at_column);
-		sh->ua_type = tx.exec_params1("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
-									  "WHERE attrelid = $1::regclass AND attname = $2",
-									  step.source_relation, step.updated_at_column)[0]
-						  .as<std::string>();
+		sh->ua_type = column_type(step.source_relation, step.updated_at_column);
 	}
 	/*
 	 * The foreign keys of the target, for the by-batch check (see below), and whether that
@@ -639,12 +636,7 @@ PgTarget::shape(const Step &step)
 		fks.push_back(std::move(fk));
 	}
 	for (const auto &scope : step.scopes) {
-		sh->scope_cols[scope.first] = {
-			tx.quote_name(scope.second),
-			tx.exec_params1("SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
-							"WHERE attrelid = $1::regclass AND attname = $2",
-							step.source_relation, scope.second)[0]
-				.as<std::string>()};
+		sh->scope_cols[scope.first] = {tx.quote_name(scope.second), column_type(step.source_relation, scope.second)};
 	}
 	sh->target_name = tx.exec_params1("SELECT relname FROM pg_class WHERE oid = $1::regclass",
 									  step.target_table)[0]

@@ -1308,15 +1308,20 @@ PgTarget::end_step(const Step &step, long run_id)
 		tx.exec_params("UPDATE migration.step_state SET state = 'completed', last_run_id = $3, "
 					   "updated_at = now() WHERE step = $1 AND source = $2",
 					   step.name, step.source, run_id);
-		/*
-		 * Fresh statistics for the id map: the steps that depend on this one translate
-		 * their keys through it, and a map planned without statistics gets a bitmap scan
-		 * per looked-up key instead of an index scan. (A role that may not analyze it
-		 * gets PostgreSQL's warning, not an error.)
-		 */
-		tx.exec0("ANALYZE " + map_table);
 	}
 	u.commit();
+	/*
+	 * The steps that depend on this one translate their keys through its id map. Without
+	 * statistics the map is planned as a bitmap scan per looked-up key; without a
+	 * visibility map every look-up also reads the map's heap (its primary key includes
+	 * target_key, so a vacuumed map answers from the index alone). VACUUM runs outside a
+	 * transaction; a dry run rolls everything back and skips it. (A role that may not
+	 * vacuum the map gets PostgreSQL's warning, not an error.)
+	 */
+	if (completes && !m_session.dry_run()) {
+		pqxx::nontransaction nt(m_session.conn());
+		nt.exec0("VACUUM (ANALYZE) " + map_table);
+	}
 }
 
 bool

@@ -479,10 +479,14 @@ BEGIN
 	END IF;
 
 	INSERT INTO migration.step_state (step, source) VALUES (v_name, v_source) ON CONFLICT DO NOTHING;
-	-- source in the C collation: every look-up and insert compares it first, and source
-	-- names (letters, digits, _ . -) sort the same in every collation.
+	-- The primary key puts the source key first: a look-up then compares integers (a text
+	-- first column makes every comparison of the next one take the slow path), and source
+	-- is compared only between equal keys, in the C collation. target_key is included, so
+	-- a transform view's look-up of a vacuumed map reads the index alone (the loader
+	-- vacuums a map when its full load completes).
 	EXECUTE format('CREATE TABLE IF NOT EXISTS %s (source text COLLATE "C" NOT NULL, %s target_key %s NOT NULL, '
-		'fingerprint bigint, scope jsonb, migrated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (source, %s))',
+		'fingerprint bigint, scope jsonb, migrated_at timestamptz NOT NULL DEFAULT now(), '
+		'PRIMARY KEY (%s, source) INCLUDE (target_key))',
 		migration.map_table(v_name), v_key_types, v_target_type,
 		(SELECT string_agg(pg_catalog.quote_ident(k), ', ') FROM unnest(source_key) AS k));
 	EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s (target_key)', 'map_' || v_name || '_target', migration.map_table(v_name));

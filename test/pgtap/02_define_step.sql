@@ -1,6 +1,6 @@
 -- migration.define_step: definitions accepted and rejected, id maps, helper views.
 BEGIN;
-SELECT plan(24);
+SELECT plan(26);
 
 CREATE SCHEMA t;
 CREATE TABLE t.src_users (id int PRIMARY KEY, email text, name text, updated_at timestamptz);
@@ -32,6 +32,12 @@ SELECT lives_ok($$SELECT migration.define_step('listings', 't.src_listings', 't.
 	key_mode => 'map', source_key_column => 'legacy_key', depends_on => '{users_m}')$$,
 	'a composite source key is accepted in map mode');
 SELECT col_type_is('migration', 'map_listings', 'shop', 'text', 'composite keys keep every column');
+SELECT is((SELECT pg_get_indexdef(conindid) FROM pg_constraint WHERE conrelid = 'migration.map_users'::regclass AND contype = 'p'),
+	'CREATE UNIQUE INDEX map_users_pkey ON migration.map_users USING btree (id, source) INCLUDE (target_key)',
+	'the id map''s primary key starts with the source key and includes the target key (index-only look-ups)');
+SELECT is((SELECT pg_get_indexdef(conindid) FROM pg_constraint WHERE conrelid = 'migration.map_listings'::regclass AND contype = 'p'),
+	'CREATE UNIQUE INDEX map_listings_pkey ON migration.map_listings USING btree (id, shop, source) INCLUDE (target_key)',
+	'a composite source key: every key column, then source');
 
 SELECT throws_ok($$SELECT migration.define_step('Bad Name', 't.src_users', 't.users', '{id}', 'id')$$,
 	'22023', 'invalid step name "Bad Name"', 'step names are checked');

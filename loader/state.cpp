@@ -612,6 +612,13 @@ PgTarget::shape(const Step &step)
 			step.target_table, step.target_key);
 		fast_fk = safe[0].as<bool>();
 	}
+	/* Whether the target stores each row as sent: no trigger and no rule can change it. */
+	const bool stored_as_sent =
+		tx.exec_params1("SELECT NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT "
+						"tgisinternal AND tgenabled <> 'D') AND NOT EXISTS (SELECT 1 FROM pg_rewrite WHERE "
+						"ev_class = $1::regclass AND rulename <> '_RETURN')",
+						step.target_table)[0]
+			.as<bool>();
 	for (const auto &row : tx.exec_params(
 			 "SELECT c.conname, c.confrelid::regclass::text, p.relname, "
 			 "ARRAY(SELECT quote_ident(a.attname) FROM unnest(c.conkey) WITH ORDINALITY k(n, i) "
@@ -886,6 +893,36 @@ PgTarget::shape(const Step &step)
 													  ") AS tributary_target_key, CAST(NULL AS bigint) AS "
 													  "tributary_fp_old FROM src"},
 										 {"{WMAT}", "NOT MATERIALIZED "}});
+	/*
+	 * A fresh batch in map mode, when the target stores rows as sent and the step has no
+	 * scope and no de-duplication: each row takes its new key from the sequence as it is
+	 * read, and the target and the id map are both written from the rows read, without a
+	 * RETURNING list built and read back. The id map's fingerprint is then the source
+	 * row's in the target's types, which is what the target's own would be (and what
+	 * local-diff compares it with).
+	 */
+	if (map_mode && stored_as_sent && step.scopes.empty() && step.dedup_columns.empty()) {
+		const std::string ok = "(" + fk_ok + ")";
+		std::vector<std::string> direct_sel = sel_exprs;
+		direct_sel[cols.size()] = "m.tributary_new_key";
+		std::vector<std::string> m_keys;
+		for (const std::string &k : sh->key_cols) {
+			m_keys.push_back("m." + k);
+		}
+		sh->upsert_fresh =
+			"WITH src AS MATERIALIZED (SELECT s.*" + fk_flags + ", nextval(" + quoted_seq +
+			"::regclass) AS tributary_new_key FROM ({SRC}) AS s), "
+			"up AS (INSERT INTO " + step.target_table + " AS t (" + join(ins_cols, ", ") + ")" +
+			(identity_always ? " OVERRIDING SYSTEM VALUE" : "") + " SELECT " + join(direct_sel, ", ") +
+			" FROM src AS m WHERE " + ok + "), "
+			"mp AS (INSERT INTO " + map_table + " (source, " + join(sh->key_cols, ", ") +
+			", target_key, fingerprint, scope) SELECT $1::text, " + join(m_keys, ", ") +
+			", m.tributary_new_key, " + m_fp + ", NULL::jsonb FROM src AS m WHERE " + ok + "), "
+			"n AS (SELECT count(*) AS c FROM src AS m WHERE " + ok + ") "
+			"SELECT (SELECT count(*) FROM src), (SELECT c FROM n), (SELECT c FROM n), "
+			"(SELECT json_agg(json_build_array(json_build_array(" + join(key_text_m, ", ") + "), " + fk_bad +
+			", " + row_json + " - 'tributary_new_key'))::text FROM src AS m WHERE NOT " + ok + ")";
+	}
 	replace_all(sh->upsert, "{M}",
 				"SELECT src.*, mp.target_key AS tributary_target_key, mp.fingerprint AS tributary_fp_old FROM src "
 				"LEFT JOIN " + map_table + " mp ON mp.source = $1::text AND " + join(map_join, " AND "));

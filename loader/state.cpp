@@ -1329,6 +1329,7 @@ PgTarget::end_step(const Step &step, long run_id)
 	}
 	const bool completes = m_mode == Mode::full && m_scope.empty();
 	const std::string map_table = completes ? shape(step).map_table : std::string();
+	bool parents_of_others = false;
 	Unit u(m_session);
 	auto &tx = u.tx();
 	if (m_mode == Mode::diff) {
@@ -1345,19 +1346,24 @@ PgTarget::end_step(const Step &step, long run_id)
 		tx.exec_params("UPDATE migration.step_state SET state = 'completed', last_run_id = $3, "
 					   "updated_at = now() WHERE step = $1 AND source = $2",
 					   step.name, step.source, run_id);
+		parents_of_others = tx.exec_params1("SELECT EXISTS (SELECT 1 FROM migration.step WHERE $1 = ANY (depends_on))",
+											step.name)[0]
+								.as<bool>();
 	}
 	u.commit();
 	/*
 	 * The steps that depend on this one translate their keys through its id map. Without
 	 * statistics the map is planned as a bitmap scan per looked-up key; without a
 	 * visibility map every look-up also reads the map's heap (its primary key includes
-	 * target_key, so a vacuumed map answers from the index alone). VACUUM runs outside a
-	 * transaction; a dry run rolls everything back and skips it. (A role that may not
-	 * vacuum the map gets PostgreSQL's warning, not an error.)
+	 * target_key, so a vacuumed map answers from the index alone). So the map of a step
+	 * others depend on is vacuumed and analyzed, any other map analyzed (autovacuum
+	 * vacuums it as any table). VACUUM runs outside a transaction; a dry run rolls
+	 * everything back and skips both. (A role that may not vacuum or analyze the map gets
+	 * PostgreSQL's warning, not an error.)
 	 */
 	if (completes && !m_session.dry_run()) {
 		pqxx::nontransaction nt(m_session.conn());
-		nt.exec0("VACUUM (ANALYZE) " + map_table);
+		nt.exec0((parents_of_others ? "VACUUM (ANALYZE) " : "ANALYZE ") + map_table);
 	}
 }
 

@@ -47,6 +47,9 @@ class MysqlInterrupt : public MysqlLive {
 	void SetUp() override
 	{
 		MysqlLive::SetUp();
+		if (HasFatalFailure()) {
+			return; /* no connection to watch */
+		}
 		g_cancel = 0;
 		g_die = 0;
 		m_conn->watch_interrupts(InterruptFlags{&g_cancel, &g_die});

@@ -43,6 +43,9 @@ class MysqlTls : public MysqlLive {
 	void SetUp() override
 	{
 		MysqlLive::SetUp();
+		if (HasFatalFailure()) {
+			return;
+		}
 		for (const char *name : {"TRIBUTARY_MYSQL_SSL_CA", "TRIBUTARY_MYSQL_SSL_CERT",
 		                         "TRIBUTARY_MYSQL_SSL_KEY", "TRIBUTARY_MYSQL_SSL_OTHER_CA"}) {
 			if (mysql_live::env(name) == nullptr) {

@@ -597,13 +597,19 @@ PgTarget::shape(const Step &step)
 		std::vector<std::string> cols, types, parent_cols, col_names;
 	};
 	std::vector<ForeignKey> fks;
+	/* Whether the target has a trigger of its own (one that is not disabled), and a rule. */
+	auto own = tx.exec_params1("SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT "
+							   "tgisinternal AND tgenabled <> 'D'), EXISTS (SELECT 1 FROM pg_rewrite WHERE "
+							   "ev_class = $1::regclass AND rulename <> '_RETURN')",
+							   step.target_table);
+	const bool own_triggers = own[0].as<bool>(), rules = own[1].as<bool>();
+	/* Whether the target stores each row as sent: no trigger and no rule can change it. */
+	const bool stored_as_sent = !own_triggers && !rules;
 	bool fast_fk = false;
-	if (step.fk_check != "row") {
+	if (step.fk_check != "row" && !own_triggers) {
 		auto safe = tx.exec_params1(
 			"SELECT has_parameter_privilege('session_replication_role', 'SET') "
 			"AND (SELECT relkind = 'r' FROM pg_class WHERE oid = $1::regclass) "
-			"AND NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal "
-			"AND tgenabled <> 'D') "
 			"AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE confrelid = $1::regclass AND contype = 'f' "
 			"AND confkey <> ARRAY[(SELECT attnum FROM pg_attribute WHERE attrelid = $1::regclass "
 			"AND attname = $2)]) "
@@ -612,13 +618,6 @@ PgTarget::shape(const Step &step)
 			step.target_table, step.target_key);
 		fast_fk = safe[0].as<bool>();
 	}
-	/* Whether the target stores each row as sent: no trigger and no rule can change it. */
-	const bool stored_as_sent =
-		tx.exec_params1("SELECT NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT "
-						"tgisinternal AND tgenabled <> 'D') AND NOT EXISTS (SELECT 1 FROM pg_rewrite WHERE "
-						"ev_class = $1::regclass AND rulename <> '_RETURN')",
-						step.target_table)[0]
-			.as<bool>();
 	for (const auto &row : tx.exec_params(
 			 "SELECT c.conname, c.confrelid::regclass::text, p.relname, "
 			 "ARRAY(SELECT quote_ident(a.attname) FROM unnest(c.conkey) WITH ORDINALITY k(n, i) "
@@ -876,7 +875,13 @@ PgTarget::shape(const Step &step)
 	 * planner drops the writes of known rows, as no row has a target key).
 	 */
 	const std::string row_json = "to_jsonb(m.*) - 'tributary_target_key' - 'tributary_fp_old' - "
-								 "'tributary_fk_ok' - 'tributary_scope' - 'tributary_rn'" + fk_drop;
+								 "'tributary_fk_ok' - 'tributary_scope' - 'tributary_rn' - 'tributary_new_key'" +
+								 fk_drop;
+	/* The refused rows of `rows` (those without a parent): their keys, errors and rows. */
+	auto refused = [&](const std::string &rows, const std::string &where) {
+		return "(SELECT json_agg(json_build_array(json_build_array(" + join(key_text_m, ", ") + "), " + fk_bad +
+			   ", " + row_json + "))::text FROM " + rows + " AS m WHERE " + where + ")";
+	};
 	sh->upsert =
 		"WITH src AS MATERIALIZED (SELECT s.*" + fk_flags + " FROM ({SRC}) AS s), "
 		"m AS ({M}), "
@@ -885,14 +890,9 @@ PgTarget::shape(const Step &step)
 		map_insert("up_new", false) + map_insert(map_mode ? "up_old" : "up", true) +
 		"tributary_done AS (SELECT 1) "
 		"SELECT (SELECT count(*) FROM src), "
-		"(SELECT count(*) FROM up WHERE tributary_inserted), (SELECT count(*) FROM up), "
-		"(SELECT json_agg(json_build_array(json_build_array(" + join(key_text_m, ", ") + "), " + fk_bad +
-		", " + row_json + "))::text FROM w AS m WHERE NOT m.tributary_fk_ok)";
+		"(SELECT count(*) FROM up WHERE tributary_inserted), (SELECT count(*) FROM up), " +
+		refused("w", "NOT m.tributary_fk_ok");
 	sh->changed_filter = " AND m.tributary_fp_old IS DISTINCT FROM " + m_fp;
-	sh->upsert_fresh = fill(sh->upsert, {{"{M}", "SELECT src.*, CAST(NULL AS " + tk_type +
-													  ") AS tributary_target_key, CAST(NULL AS bigint) AS "
-													  "tributary_fp_old FROM src"},
-										 {"{WMAT}", "NOT MATERIALIZED "}});
 	/*
 	 * A fresh batch in map mode, when the target stores rows as sent and the step has no
 	 * scope and no de-duplication: each row takes its new key from the sequence as it is
@@ -919,9 +919,13 @@ PgTarget::shape(const Step &step)
 			", target_key, fingerprint, scope) SELECT $1::text, " + join(m_keys, ", ") +
 			", m.tributary_new_key, " + m_fp + ", NULL::jsonb FROM src AS m WHERE " + ok + "), "
 			"n AS (SELECT count(*) AS c FROM src AS m WHERE " + ok + ") "
-			"SELECT (SELECT count(*) FROM src), (SELECT c FROM n), (SELECT c FROM n), "
-			"(SELECT json_agg(json_build_array(json_build_array(" + join(key_text_m, ", ") + "), " + fk_bad +
-			", " + row_json + " - 'tributary_new_key'))::text FROM src AS m WHERE NOT " + ok + ")";
+			"SELECT (SELECT count(*) FROM src), (SELECT c FROM n), (SELECT c FROM n), " +
+			refused("src", "NOT " + ok);
+	} else {
+		sh->upsert_fresh = fill(sh->upsert, {{"{M}", "SELECT src.*, CAST(NULL AS " + tk_type +
+														  ") AS tributary_target_key, CAST(NULL AS bigint) AS "
+														  "tributary_fp_old FROM src"},
+											 {"{WMAT}", "NOT MATERIALIZED "}});
 	}
 	replace_all(sh->upsert, "{M}",
 				"SELECT src.*, mp.target_key AS tributary_target_key, mp.fingerprint AS tributary_fp_old FROM src "

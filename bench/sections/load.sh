@@ -69,8 +69,8 @@ load_run() {
 
 # Autovacuum is off while the loads run, for every contender alike. A batched loader
 # commits as it goes, so autovacuum vacuums and analyzes its target while it loads and
-# takes CPU from it (measured on 2 cores,
-# alternating: tributary's listings load took 16.0-22.1 s with it, 15.2-16.7 s without); a
+# takes CPU from it (on 2 cores, alternating runs: tributary's listings load took
+# 16.0-22.1 s with it, 15.2-16.7 s without); a
 # single-transaction load (COPY, mysql_fdw) leaves the same work for after its clock has
 # stopped, where it would land on the next contender's. So each load runs without it and
 # the VACUUM (ANALYZE) of what it loaded is timed on its own: the maintenance it owes.
@@ -101,10 +101,9 @@ load_check() {
 
 render_load_table() {
 	awk -F'\t' -v ref1=COPY -v ref2=mysql_fdw '
-		function rate(i) { return (sec[i] > 0 && rows[i] > 0) ? rows[i] / sec[i] : 0 }
-		function ratio(i, r) { return (r in idx && rate(idx[r]) > 0 && rate(i) > 0) ? sprintf("%.2f×", rate(i) / rate(idx[r])) : "–" }
-		function vrate(i) { return (sec[i] > 0 && vac[i] > 0 && rows[i] > 0) ? rows[i] / (sec[i] + vac[i]) : 0 }
-		function vratio(i, r) { return (r in idx && vrate(idx[r]) > 0 && vrate(i) > 0) ? sprintf("%.2f×", vrate(i) / vrate(idx[r])) : "–" }
+		# v: count the VACUUM after the load in (none measured: no rate)
+		function rate(i, v) { return (sec[i] > 0 && rows[i] > 0 && (!v || vac[i] > 0)) ? rows[i] / (sec[i] + (v ? vac[i] : 0)) : 0 }
+		function ratio(i, r, v) { return (r in idx && rate(idx[r], v) > 0 && rate(i, v) > 0) ? sprintf("%.2f×", rate(i, v) / rate(idx[r], v)) : "–" }
 		function mb(k) { return k > 0 ? sprintf("%.0f", k / 1024) : "–" }
 		function thousands(v,   s) { s = sprintf("%.0f", v); while (s ~ /[0-9][0-9][0-9][0-9]/) sub(/[0-9][0-9][0-9]($|,)/, ",&", s); return s }
 		{ n++; name[n] = $1; rows[n] = $2; sec[n] = $3; runs[n] = $4; anon[n] = $5; nb[n] = $6; cli[n] = $7; note[n] = $8; urows[n] = $9; usec[n] = $10; vac[n] = $11; idx[$1] = n }
@@ -114,7 +113,7 @@ render_load_table() {
 				u = (usec[i] > 0 && urows[i] > 0) ? thousands(urows[i] / usec[i]) : "–"
 				printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name[i], u, rows[i],
 					(sec[i] > 0) ? sprintf("%.2f", sec[i]) : "–", (r > 0) ? thousands(r) : "–",
-					ratio(i, ref1), ratio(i, ref2), (vac[i] > 0) ? sprintf("%.2f", vac[i]) : "–", vratio(i, ref2), mb(anon[i]) (nb[i] > 1 ? " (" nb[i] " backends)" : ""), mb(cli[i]),
+					ratio(i, ref1), ratio(i, ref2), (vac[i] > 0) ? sprintf("%.2f", vac[i]) : "–", ratio(i, ref2, 1), mb(anon[i]) (nb[i] > 1 ? " (" nb[i] " backends)" : ""), mb(cli[i]),
 					(runs[i] ~ /\// ? "runs: " runs[i] " s" : "") (runs[i] ~ /\// && note[i] != "" ? "; " : "") note[i]
 			}
 		}' "$1"

@@ -248,6 +248,9 @@ SELECT pg_catalog.pg_extension_config_dump('migration.mismatch_id_seq', '');
 CREATE FUNCTION migration.fingerprint(record) RETURNS bigint
 	AS 'MODULE_PATHNAME', 'tributary_fingerprint' LANGUAGE C STRICT STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION migration.fingerprint(record) IS 'hash of a row''s values; equal rows, equal fingerprints';
+CREATE FUNCTION migration.fingerprint_values(VARIADIC "any") RETURNS bigint
+	AS 'MODULE_PATHNAME', 'tributary_fingerprint_values' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION migration.fingerprint_values(VARIADIC "any") IS 'fingerprint(ROW(values…)), without building the row';
 
 -- The type of a column of a relation, or NULL when it has no such column.
 CREATE FUNCTION migration.column_type(rel regclass, col text) RETURNS regtype

@@ -1,6 +1,6 @@
 -- migration.fingerprint(record): what local-diff and verify compare rows by.
 BEGIN;
-SELECT plan(15);
+SELECT plan(19);
 
 SELECT is(migration.fingerprint(ROW(1, 'a'::text)), migration.fingerprint(ROW(1, 'a'::text)),
 	'equal rows, equal fingerprints');
@@ -40,6 +40,18 @@ SELECT is((SELECT count(DISTINCT migration.fingerprint(f)) FROM fp f), 20000::bi
 	'20000 distinct rows, 20000 distinct fingerprints');
 SELECT is((SELECT count(*) FROM fp f WHERE migration.fingerprint(f) = migration.fingerprint(ROW(f.id, f.t, f.ts, f.j, f.b, f.deleted))),
 	20000::bigint, 'a table''s row and the same values in a ROW() agree');
+
+-- fingerprint_values(a, b, …): the loader's form, the same hash without building a row.
+SELECT is((SELECT count(*) FROM fp f WHERE migration.fingerprint(f) = migration.fingerprint_values(f.id, f.t, f.ts, f.j, f.b, f.deleted)),
+	20000::bigint, 'fingerprint_values(columns…) equals fingerprint(row) for every row');
+SELECT is(migration.fingerprint_values(NULL::text, 'a', 1.50::numeric(10,2), 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, 'x'::char(3), 2::int2),
+	migration.fingerprint(ROW(NULL::text, 'a'::text, 1.50::numeric(10,2), 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, 'x'::char(3), 2::int2)),
+	'fingerprint_values agrees with fingerprint(ROW()) for NULL, an untyped literal, numeric, uuid, char and int2');
+SELECT isnt(migration.fingerprint_values('a'::text, NULL::text), migration.fingerprint_values(NULL::text, 'a'::text),
+	'fingerprint_values: a value in another position is another row');
+SELECT throws_ok($$SELECT migration.fingerprint_values(VARIADIC ARRAY[1, 2])$$, '0A000',
+	'migration.fingerprint_values() takes the values themselves, not an array',
+	'an array passed with VARIADIC is refused');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -20,6 +20,7 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM ms_customers WHERE id IN (1, 2) OR b
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM ms_customers ORDER BY id LIMIT 10;               -- TOP
 EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM ms_customers WHERE id > 5 ORDER BY id LIMIT 10 OFFSET 20;  -- OFFSET FETCH
 EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*), min(id), max(created_at) FROM ms_customers WHERE branch = 42;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT min(id)::numeric::text, max(created_at)::text FROM ms_customers;  -- casts computed here
 PREPARE ms_by_id(int) AS SELECT email FROM ms_customers WHERE id = $1;
 SET plan_cache_mode = force_generic_plan;
 EXPLAIN (VERBOSE, COSTS OFF) EXECUTE ms_by_id(3);                                            -- @P1

@@ -16,6 +16,7 @@ SELECT id FROM ms_imported.customers WHERE email = 'bob@example.com';   -- SQL S
 SELECT id FROM ms_imported.customers WHERE active AND branch = 7 ORDER BY id;
 SELECT id FROM ms_imported.customers WHERE created_at > '2024-01-02 11:30:00.4' ORDER BY id;
 SELECT count(*), min(id), max(created_at) FROM ms_imported.customers WHERE branch = 42;
+SELECT count(*) + 1, min(id)::numeric::text, max(created_at)::text FROM ms_imported.customers WHERE branch = 42;
 SELECT id, email FROM ms_imported.customers WHERE id > 1 ORDER BY id LIMIT 2;
 CREATE FUNCTION ms_email_of(p_id int) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE r text;

@@ -87,6 +87,17 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM dp_users LIMIT 3 OFFSET 10;         
 EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM dp_users;                            -- count(*)
 EXPLAIN (VERBOSE, COSTS OFF) SELECT max(updated_at) FROM dp_users WHERE consent;      -- high-water mark
 EXPLAIN (VERBOSE, COSTS OFF) SELECT min(id), max(id), count(*) FROM dp_users WHERE id > 10;  -- range split
+-- an output built on aggregates: the source aggregates, PostgreSQL casts and adds
+EXPLAIN (VERBOSE, COSTS OFF) SELECT min(id)::numeric::text, max(id)::numeric::text FROM dp_users;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) + 1, max(updated_at)::text FROM dp_users WHERE consent;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) + random() FROM dp_users;                  -- volatile: local
+EXPLAIN (VERBOSE, COSTS OFF) SELECT min(id) + sum(balance) FROM dp_users;              -- sum inside: local
+-- through a view whose LEFT JOIN to a local table the planner removes (a transform view)
+CREATE TABLE dp_names (id int PRIMARY KEY, label text);
+CREATE VIEW dp_users_v AS SELECT u.id, u.updated_at, n.label FROM dp_users u LEFT JOIN dp_names n ON n.id = u.id;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT min(id)::numeric::text, max(id)::numeric::text FROM dp_users_v;
+DROP VIEW dp_users_v;
+DROP TABLE dp_names;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT max(email) FROM dp_users;                          -- text max: local
 EXPLAIN (VERBOSE, COSTS OFF) SELECT sum(balance) FROM dp_users;                        -- sum: local
 -- parameters: generic plans send real remote parameters

@@ -348,19 +348,43 @@ add_grouped_path(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *grouped_r
 		return;
 	}
 	PathTarget *target = root->upper_targets[UPPERREL_GROUP_AGG];
+	/* What the source computes: the grouping columns and the aggregates. An output built
+	 * on aggregates (min(id)::text, count(*) + 1) ships its aggregates, and PostgreSQL
+	 * computes the rest over the scan's output. */
+	List *shipped = NIL;
 	int i = 0;
 	ListCell *lc;
 	foreach (lc, target->exprs) {
 		Expr *e = static_cast<Expr *>(lfirst(lc));
 		Index ref = get_pathtarget_sortgroupref(target, i++);
 		bool grouping = ref != 0 && get_sortgroupref_clause_noerr(ref, parse->groupClause);
-		if (grouping ? !is_sortable_remotely(input_rel, input, e)
-					 : !is_shippable_aggregate_output(input_rel, input, e) || IsA(e, Var)) {
-			return;
+		if (grouping) {
+			if (!is_sortable_remotely(input_rel, input, e)) {
+				return;
+			}
+			shipped = lappend(shipped, e);
+		} else if (IsA(e, Aggref) || IsA(e, Var)) {
+			if (IsA(e, Var) || !is_shippable_aggregate_output(input_rel, input, e)) {
+				return;
+			}
+			shipped = lappend(shipped, e);
+		} else {
+			if (contain_volatile_functions(reinterpret_cast<Node *>(e))) {
+				return;
+			}
+			List *parts = pull_var_clause(reinterpret_cast<Node *>(e), PVC_INCLUDE_AGGREGATES);
+			ListCell *pc;
+			foreach (pc, parts) {
+				Expr *part = static_cast<Expr *>(lfirst(pc));
+				if (!IsA(part, Aggref) || !is_shippable_aggregate_output(input_rel, input, part)) {
+					return; /* a column outside an aggregate, or an aggregate the source lacks */
+				}
+				shipped = lappend(shipped, part);
+			}
 		}
 	}
 	RelInfo *info = make_upper_info(input, UPPERREL_GROUP_AGG);
-	info->grouped_tlist = list_copy(target->exprs);
+	info->grouped_tlist = shipped;
 	grouped_rel->fdw_private = info;
 	double rows = parse->groupClause == NIL
 					  ? 1

@@ -92,6 +92,11 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT min(id)::numeric::text, max(id)::numeric::te
 EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) + 1, max(updated_at)::text FROM dp_users WHERE consent;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) + random() FROM dp_users;                  -- volatile: local
 EXPLAIN (VERBOSE, COSTS OFF) SELECT min(id) + sum(balance) FROM dp_users;              -- sum inside: local
+-- HAVING: the source sends the groups and their aggregates, PostgreSQL filters them
+EXPLAIN (VERBOSE, COSTS OFF) SELECT m FROM (SELECT max(updated_at)::text AS m FROM dp_users) s WHERE m IS NOT NULL;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id, count(*) FROM dp_users GROUP BY id HAVING count(*) > 1 AND id > 3;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM dp_users HAVING count(*) > 1 LIMIT 1;  -- no LIMIT under a local filter
+EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM dp_users HAVING sum(balance) > 0;  -- sum: local
 -- through a view whose LEFT JOIN to a local table the planner removes (a transform view)
 CREATE TABLE dp_names (id int PRIMARY KEY, label text);
 CREATE VIEW dp_users_v AS SELECT u.id, u.updated_at, n.label FROM dp_users u LEFT JOIN dp_names n ON n.id = u.id;

@@ -30,6 +30,8 @@ SELECT id FROM users WHERE updated_at > '2024-05-02 14:00:00+02' ORDER BY id;
 SELECT id FROM users WHERE created_at >= '2024-02-29 23:59:59.999999';
 SELECT count(*), min(id), max(id), max(updated_at) FROM users;
 SELECT count(*) + 1, min(id)::numeric::text, max(updated_at)::text FROM users;   -- computed over the source's aggregates
+SELECT m FROM (SELECT max(updated_at)::text AS m FROM users WHERE id > 100) s WHERE m IS NOT NULL;  -- no row
+SELECT count(*) FROM users HAVING count(*) > 1 AND min(id) = 1;
 SELECT count(*) FROM users WHERE id > 2;
 SELECT id, email FROM users WHERE id > 1 ORDER BY id LIMIT 2;
 SELECT id FROM listings WHERE id > 12 ORDER BY id LIMIT 10;

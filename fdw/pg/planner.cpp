@@ -343,8 +343,7 @@ add_grouped_path(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *grouped_r
 {
 	auto *input = static_cast<RelInfo *>(input_rel->fdw_private);
 	Query *parse = root->parse;
-	if (input->is_upper || parse->groupingSets != NIL || extra->havingQual != nullptr ||
-		extra->patype != PARTITIONWISE_AGGREGATE_NONE) {
+	if (input->is_upper || parse->groupingSets != NIL || extra->patype != PARTITIONWISE_AGGREGATE_NONE) {
 		return;
 	}
 	PathTarget *target = root->upper_targets[UPPERREL_GROUP_AGG];
@@ -383,8 +382,31 @@ add_grouped_path(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *grouped_r
 			}
 		}
 	}
+	/* HAVING is evaluated here, over the groups the source sends (a qual on an outer
+	 * query's aggregate subquery lands here too); its aggregates are fetched as well. */
+	List *having = NIL;
+	if (extra->havingQual != nullptr) {
+		if (contain_volatile_functions(extra->havingQual)) {
+			return;
+		}
+		having = IsA(extra->havingQual, List) ? castNode(List, extra->havingQual)
+											  : list_make1(extra->havingQual);
+		List *parts = pull_var_clause(extra->havingQual, PVC_INCLUDE_AGGREGATES);
+		ListCell *pc;
+		foreach (pc, parts) {
+			Expr *part = static_cast<Expr *>(lfirst(pc));
+			if (IsA(part, Aggref) ? !is_shippable_aggregate_output(input_rel, input, part)
+								  : !list_member(shipped, part)) {
+				return; /* an aggregate the source lacks, or a column that is not grouped */
+			}
+			shipped = lappend(shipped, part);
+		}
+	}
 	RelInfo *info = make_upper_info(input, UPPERREL_GROUP_AGG);
 	info->grouped_tlist = shipped;
+	info->having_quals = having;
+	/* A LIMIT must not go to the source under a filter applied here. */
+	info->pushdown_safe = info->pushdown_safe && having == NIL;
 	grouped_rel->fdw_private = info;
 	double rows = parse->groupClause == NIL
 					  ? 1
@@ -504,6 +526,7 @@ get_foreign_plan(PlannerInfo *root, RelOptInfo *foreignrel, Oid, ForeignPath *be
 		for (RelInfo *i = info; i->is_upper; i = i->outer) {
 			if (i->stage == UPPERREL_GROUP_AGG) {
 				grouped = i->grouped_tlist;
+				local_exprs = list_copy(i->having_quals);
 			}
 		}
 		if (grouped != NIL) {

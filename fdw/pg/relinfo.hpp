@@ -38,6 +38,7 @@ struct RelInfo {
 	UpperRelationKind stage;
 	bool is_upper;
 	List *grouped_tlist;   /* aggregate output expressions */
+	List *having_quals;	   /* HAVING, evaluated locally over the source's groups */
 	List *pathkeys;		   /* ORDER BY pushed */
 	bool has_limit;
 	bool pushdown_safe;	   /* the whole rel can be sent (no local work in between) */

@@ -371,7 +371,7 @@ add_grouped_path(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *grouped_r
 			if (contain_volatile_functions(reinterpret_cast<Node *>(e))) {
 				return;
 			}
-			List *parts = pull_var_clause(reinterpret_cast<Node *>(e), PVC_INCLUDE_AGGREGATES);
+			List *parts = pull_var_clause(reinterpret_cast<Node *>(e), PVC_INCLUDE_AGGREGATES | PVC_INCLUDE_PLACEHOLDERS);
 			ListCell *pc;
 			foreach (pc, parts) {
 				Expr *part = static_cast<Expr *>(lfirst(pc));
@@ -391,7 +391,7 @@ add_grouped_path(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *grouped_r
 		}
 		having = IsA(extra->havingQual, List) ? castNode(List, extra->havingQual)
 											  : list_make1(extra->havingQual);
-		List *parts = pull_var_clause(extra->havingQual, PVC_INCLUDE_AGGREGATES);
+		List *parts = pull_var_clause(extra->havingQual, PVC_INCLUDE_AGGREGATES | PVC_INCLUDE_PLACEHOLDERS);
 		ListCell *pc;
 		foreach (pc, parts) {
 			Expr *part = static_cast<Expr *>(lfirst(pc));

@@ -351,56 +351,48 @@ add_grouped_path(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *grouped_r
 	 * on aggregates (min(id)::text, count(*) + 1) ships its aggregates, and PostgreSQL
 	 * computes the rest over the scan's output. */
 	List *shipped = NIL;
+	/* Ships the aggregates an expression computed here is built on. False when it holds
+	 * anything else: a volatile function, an aggregate the source lacks, or a column that
+	 * is not one of `columns`. */
+	auto ship_parts = [&](Node *expr, List *columns) {
+		if (contain_volatile_functions(expr)) {
+			return false;
+		}
+		ListCell *pc;
+		foreach (pc, pull_var_clause(expr, PVC_INCLUDE_AGGREGATES | PVC_INCLUDE_PLACEHOLDERS)) {
+			Expr *part = static_cast<Expr *>(lfirst(pc));
+			if (IsA(part, Aggref) ? !is_shippable_aggregate_output(input_rel, input, part)
+								  : !list_member(columns, part)) {
+				return false;
+			}
+			shipped = lappend(shipped, part);
+		}
+		return true;
+	};
 	int i = 0;
 	ListCell *lc;
 	foreach (lc, target->exprs) {
 		Expr *e = static_cast<Expr *>(lfirst(lc));
 		Index ref = get_pathtarget_sortgroupref(target, i++);
-		bool grouping = ref != 0 && get_sortgroupref_clause_noerr(ref, parse->groupClause);
-		if (grouping) {
+		if (ref != 0 && get_sortgroupref_clause_noerr(ref, parse->groupClause)) {
 			if (!is_sortable_remotely(input_rel, input, e)) {
 				return;
 			}
 			shipped = lappend(shipped, e);
-		} else if (IsA(e, Aggref) || IsA(e, Var)) {
-			if (IsA(e, Var) || !is_shippable_aggregate_output(input_rel, input, e)) {
-				return;
-			}
-			shipped = lappend(shipped, e);
-		} else {
-			if (contain_volatile_functions(reinterpret_cast<Node *>(e))) {
-				return;
-			}
-			List *parts = pull_var_clause(reinterpret_cast<Node *>(e), PVC_INCLUDE_AGGREGATES | PVC_INCLUDE_PLACEHOLDERS);
-			ListCell *pc;
-			foreach (pc, parts) {
-				Expr *part = static_cast<Expr *>(lfirst(pc));
-				if (!IsA(part, Aggref) || !is_shippable_aggregate_output(input_rel, input, part)) {
-					return; /* a column outside an aggregate, or an aggregate the source lacks */
-				}
-				shipped = lappend(shipped, part);
-			}
+		} else if (!ship_parts(reinterpret_cast<Node *>(e), NIL)) {
+			return;
 		}
 	}
 	/* HAVING is evaluated here, over the groups the source sends (a qual on an outer
-	 * query's aggregate subquery lands here too); its aggregates are fetched as well. */
+	 * query's aggregate subquery lands here too); its aggregates are fetched as well, and
+	 * it may name the grouping columns. */
 	List *having = NIL;
 	if (extra->havingQual != nullptr) {
-		if (contain_volatile_functions(extra->havingQual)) {
+		if (!ship_parts(extra->havingQual, shipped)) {
 			return;
 		}
 		having = IsA(extra->havingQual, List) ? castNode(List, extra->havingQual)
 											  : list_make1(extra->havingQual);
-		List *parts = pull_var_clause(extra->havingQual, PVC_INCLUDE_AGGREGATES | PVC_INCLUDE_PLACEHOLDERS);
-		ListCell *pc;
-		foreach (pc, parts) {
-			Expr *part = static_cast<Expr *>(lfirst(pc));
-			if (IsA(part, Aggref) ? !is_shippable_aggregate_output(input_rel, input, part)
-								  : !list_member(shipped, part)) {
-				return; /* an aggregate the source lacks, or a column that is not grouped */
-			}
-			shipped = lappend(shipped, part);
-		}
 	}
 	RelInfo *info = make_upper_info(input, UPPERREL_GROUP_AGG);
 	info->grouped_tlist = shipped;

@@ -45,15 +45,6 @@ namespace {
 /* How a column's values are hashed. */
 enum class HashBy : char { dropped, datum, bytes, cstring, uuid, text };
 
-/* How to hash each column of the row type last seen by this call site. */
-struct RowOutput {
-	Oid type_id;
-	int32 typmod;
-	int natts;
-	HashBy *by;	  /* natts entries */
-	FmgrInfo *out; /* natts entries; used where by[i] is HashBy::text */
-};
-
 HashBy
 hash_by(Oid type)
 {
@@ -71,30 +62,60 @@ hash_by(Oid type)
 	}
 }
 
+/* How to hash each column of a row, or each argument of a call. */
+struct Columns {
+	int n;
+	HashBy *by;	  /* n entries */
+	FmgrInfo *out; /* n entries; used where by[i] is HashBy::text */
+};
+
+Columns
+alloc_columns(MemoryContext mcxt, int n)
+{
+	const int size = n > 0 ? n : 1;
+	return {n, static_cast<HashBy *>(MemoryContextAllocZero(mcxt, sizeof(HashBy) * size)),
+			static_cast<FmgrInfo *>(MemoryContextAllocZero(mcxt, sizeof(FmgrInfo) * size))};
+}
+
+/* Column i holds values of `type`. */
+void
+plan_column(Columns &cols, int i, Oid type, MemoryContext mcxt)
+{
+	cols.by[i] = hash_by(type);
+	if (cols.by[i] == HashBy::text) {
+		Oid func = InvalidOid;
+		bool varlena = false;
+		getTypeOutputInfo(type, &func, &varlena);
+		fmgr_info_cxt(func, &cols.out[i], mcxt);
+	}
+}
+
+/* How to hash each column of the row type last seen by this call site. */
+struct RowOutput {
+	Oid type_id;
+	int32 typmod;
+	Columns cols;
+};
+
 RowOutput *
 row_output(FunctionCallInfo fcinfo, TupleDesc desc, Oid type_id, int32 typmod)
 {
 	auto *cache = static_cast<RowOutput *>(fcinfo->flinfo->fn_extra);
 	if (cache != nullptr && cache->type_id == type_id && cache->typmod == typmod &&
-		cache->natts == desc->natts) {
+		cache->cols.n == desc->natts) {
 		return cache;
 	}
 	MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
 	cache = static_cast<RowOutput *>(MemoryContextAllocZero(mcxt, sizeof(RowOutput)));
 	cache->type_id = type_id;
 	cache->typmod = typmod;
-	cache->natts = desc->natts;
-	const int n = desc->natts > 0 ? desc->natts : 1;
-	cache->by = static_cast<HashBy *>(MemoryContextAllocZero(mcxt, sizeof(HashBy) * n));
-	cache->out = static_cast<FmgrInfo *>(MemoryContextAllocZero(mcxt, sizeof(FmgrInfo) * n));
+	cache->cols = alloc_columns(mcxt, desc->natts);
 	for (int i = 0; i < desc->natts; i++) {
 		Form_pg_attribute att = TupleDescAttr(desc, i);
-		cache->by[i] = att->attisdropped ? HashBy::dropped : hash_by(att->atttypid);
-		if (cache->by[i] == HashBy::text) {
-			Oid func = InvalidOid;
-			bool varlena = false;
-			getTypeOutputInfo(att->atttypid, &func, &varlena);
-			fmgr_info_cxt(func, &cache->out[i], mcxt);
+		if (att->attisdropped) {
+			cache->cols.by[i] = HashBy::dropped;
+		} else {
+			plan_column(cache->cols, i, att->atttypid, mcxt);
 		}
 	}
 	fcinfo->flinfo->fn_extra = cache;
@@ -143,42 +164,26 @@ constexpr uint64 fingerprint_start = UINT64CONST(0x6a09e667f3bcc909);
 
 /* How to hash each argument of a fingerprint_values() call site (its argument types
  * do not change between calls). */
-struct ArgOutput {
-	int nargs;
-	HashBy *by;
-	FmgrInfo *out;
-};
-
-ArgOutput *
+Columns *
 arg_output(FunctionCallInfo fcinfo)
 {
-	auto *cache = static_cast<ArgOutput *>(fcinfo->flinfo->fn_extra);
-	if (cache != nullptr && cache->nargs == PG_NARGS()) {
+	auto *cache = static_cast<Columns *>(fcinfo->flinfo->fn_extra);
+	if (cache != nullptr && cache->n == PG_NARGS()) {
 		return cache;
 	}
 	MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
-	cache = static_cast<ArgOutput *>(MemoryContextAllocZero(mcxt, sizeof(ArgOutput)));
-	cache->nargs = PG_NARGS();
-	const int n = PG_NARGS() > 0 ? PG_NARGS() : 1;
-	cache->by = static_cast<HashBy *>(MemoryContextAllocZero(mcxt, sizeof(HashBy) * n));
-	cache->out = static_cast<FmgrInfo *>(MemoryContextAllocZero(mcxt, sizeof(FmgrInfo) * n));
+	cache = static_cast<Columns *>(MemoryContextAllocZero(mcxt, sizeof(Columns)));
+	*cache = alloc_columns(mcxt, PG_NARGS());
 	for (int i = 0; i < PG_NARGS(); i++) {
 		Oid type = get_fn_expr_argtype(fcinfo->flinfo, i);
 		if (type == UNKNOWNOID) {
 			cache->by[i] = HashBy::cstring; /* an untyped literal: hashed as the text it becomes in a ROW() */
-			continue;
-		}
-		if (!OidIsValid(type)) {
+		} else if (OidIsValid(type)) {
+			plan_column(*cache, i, type, mcxt);
+		} else {
 			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 							errmsg("could not determine the type of argument %d of migration.fingerprint_values()",
 								   i + 1)));
-		}
-		cache->by[i] = hash_by(type);
-		if (cache->by[i] == HashBy::text) {
-			Oid func = InvalidOid;
-			bool varlena = false;
-			getTypeOutputInfo(type, &func, &varlena);
-			fmgr_info_cxt(func, &cache->out[i], mcxt);
 		}
 	}
 	fcinfo->flinfo->fn_extra = cache;
@@ -208,12 +213,12 @@ tributary_fingerprint(PG_FUNCTION_ARGS)
 
 	uint64 hash = fingerprint_start;
 	for (int i = 0; i < desc->natts; i++) {
-		if (cache->by[i] == HashBy::dropped) {
+		if (cache->cols.by[i] == HashBy::dropped) {
 			continue;
 		}
 		bool isnull = false;
 		Datum value = heap_getattr(&tuple, i + 1, desc, &isnull);
-		hash = hash_combine64(hash, column_hash(cache->by[i], &cache->out[i], value, isnull, i));
+		hash = hash_combine64(hash, column_hash(cache->cols.by[i], &cache->cols.out[i], value, isnull, i));
 	}
 	ReleaseTupleDesc(desc);
 	PG_RETURN_INT64(static_cast<int64>(hash));
@@ -231,7 +236,7 @@ tributary_fingerprint_values(PG_FUNCTION_ARGS)
 						errmsg("migration.fingerprint_values() takes the values themselves, not an array"),
 						errhint("Call it as migration.fingerprint_values(a, b, c), without VARIADIC.")));
 	}
-	ArgOutput *cache = arg_output(fcinfo);
+	Columns *cache = arg_output(fcinfo);
 	uint64 hash = fingerprint_start;
 	for (int i = 0; i < PG_NARGS(); i++) {
 		hash = hash_combine64(hash, column_hash(cache->by[i], &cache->out[i], PG_GETARG_DATUM(i), PG_ARGISNULL(i), i));
